@@ -1,0 +1,124 @@
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.validators import (
+    validate_date_of_birth,
+    validate_full_name,
+    validate_phone,
+    validate_timezone,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("full_name", "Administrator")
+        fields.update(is_staff=True, is_superuser=True, is_verified=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, unique=True)
+    phone = models.CharField(
+        max_length=16, null=True, blank=True, unique=True, validators=[validate_phone]
+    )
+    full_name = models.CharField(max_length=100, validators=[validate_full_name])
+    birth_name = models.CharField(max_length=100, blank=True, default="")
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_verified = models.BooleanField(default=False)
+    is_premium = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Access tokens issued before this instant are refused (password reset, "log out everywhere").
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def numerology_name(self) -> str:
+        return self.birth_name or self.full_name
+
+
+class RefreshToken(models.Model):
+    """One issued refresh token. A login starts a family; each rotation adds one to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    jti = models.CharField(max_length=64, unique=True)
+    family_id = models.UUIDField(db_index=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_rt_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"refresh {self.jti[:8]}… of {self.user_id}"
+
+
+class OneTimeCode(models.Model):
+    """The current one-time code of a user for one purpose (one row per user and purpose)."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", "Verify contact"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    destination = models.CharField(max_length=254)
+    # HMAC-SHA256 of the code keyed with SECRET_KEY; empty once used up or locked.
+    code_hash = models.CharField(max_length=128, blank=True, default="")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose"], name="accounts_otp_user_purpose_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.user_id} via {self.channel}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NumeraiConfig(AppConfig):
+    name = "numerai"
+    verbose_name = "NumerAI wiring"

@@ -19,15 +19,18 @@ class UserManager(BaseUserManager):
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)
 
-    def create_user(self, email, password=None, **fields):
-        if not email:
-            raise ValueError("email is required")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+    def create_user(self, email=None, password=None, **fields):
+        if not email and not fields.get("phone"):
+            raise ValueError("an email or a phone number is required")
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def create_superuser(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("email is required")
         fields.setdefault("full_name", "Administrator")
         fields.update(is_staff=True, is_superuser=True, is_verified=True)
         return self.create_user(email, password, **fields)
@@ -35,7 +38,8 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(max_length=254, unique=True)
+    # Optional only for accounts registered with a phone number alone; stored lower-case.
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
     phone = models.CharField(
         max_length=16, null=True, blank=True, unique=True, validators=[validate_phone]
     )
@@ -60,10 +64,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                name="accounts_user_email_or_phone",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or self.phone or str(self.pk)
 
     @property
     def numerology_name(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+
 from accounts.models import User
 from numerai.errors import Forbidden, NotAuthenticated
 
@@ -16,12 +18,8 @@ def user_get_active(*, user_id: uuid.UUID | str, issued_at: datetime | None = No
     """
     try:
         user = User.objects.get(pk=user_id, is_active=True)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
+    except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise NotAuthenticated("User not found or inactive.") from exc
-    except Exception as exc:  # a malformed UUID raises ValidationError on some backends
-        if exc.__class__.__name__ == "ValidationError":
-            raise NotAuthenticated("User not found or inactive.") from exc
-        raise
     if (
         issued_at is not None
         and user.tokens_valid_after is not None
@@ -37,3 +35,12 @@ def user_require_verified(user: User) -> None:
         raise Forbidden(
             "Verify your email address or phone number first.", code="EMAIL_NOT_VERIFIED"
         )
+
+
+def user_get_by_contact(*, email: str | None = None, phone: str | None = None) -> User | None:
+    """The user with this email (case-insensitive) or, failing an email, this phone number."""
+    if email:
+        return User.objects.filter(email__iexact=email.strip()).first()
+    if phone:
+        return User.objects.filter(phone=phone.strip()).first()
+    return None

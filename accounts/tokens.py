@@ -40,6 +40,7 @@ class AccessClaims:
     exp: datetime  # aware, UTC
     jti: str
     iat: datetime | None = None  # aware, UTC
+    session_id: uuid.UUID | None = None  # the login (refresh-token family) it came from
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,14 @@ def _encode(*, claims: dict, token_type: str, now: datetime, lifetime) -> Encode
     return EncodedToken(raw=raw, jti=jti, issued_at=issued_at, expires_at=expires_at)
 
 
-def access_token_encode(*, user_id, is_premium: bool, now: datetime | None = None) -> EncodedToken:
+def access_token_encode(
+    *, user_id, is_premium: bool, session_id=None, now: datetime | None = None
+) -> EncodedToken:
+    claims = {"user_id": str(user_id), "is_premium": bool(is_premium)}
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return _encode(
-        claims={"user_id": str(user_id), "is_premium": bool(is_premium)},
+        claims=claims,
         token_type=ACCESS,
         now=now or datetime.now(UTC),
         lifetime=settings.ACCESS_TOKEN_LIFETIME,
@@ -133,12 +139,17 @@ def _decode(raw: str, *, token_type: str) -> dict:
 def access_token_verify(raw: str) -> AccessClaims:
     """Verify an access token's signature, algorithm, expiry and type; raise `TokenError`."""
     payload = _decode(raw, token_type=ACCESS)
+    try:
+        session_id = uuid.UUID(payload["sid"]) if payload.get("sid") else None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise TokenError("Invalid token.") from exc
     return AccessClaims(
         user_id=payload["user_id"],
         is_premium=bool(payload.get("is_premium", False)),
         exp=_from_timestamp(payload["exp"]),
         jti=payload["jti"],
         iat=_from_timestamp(payload["iat"]),
+        session_id=session_id,
     )
 
 

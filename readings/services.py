@@ -1,0 +1,339 @@
+"""Writes of the readings app: numerology profiles and daily readings.
+
+Daily readings are created set-based (`daily_readings_generate_due`,
+`daily_readings_generate_for_date`) or one at a time on a user's first request of the day
+(`daily_reading_get_or_create`); all three share one insert path that relies on the unique
+(user, reading_date) constraint (``ON CONFLICT DO NOTHING``), so concurrent or repeated runs
+never duplicate a reading nor fail. Each created reading is handed once, after commit, to
+`readings.hooks.daily_readings_created`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from numerai.errors import Conflict
+from numerai.metrics import readings_generated
+from readings import content, engine, hooks, selectors
+from readings.models import DailyReading, NumerologyProfile
+
+logger = logging.getLogger(__name__)
+
+GENERATION_BATCH_SIZE = 5000
+PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"
+
+
+def _profile_incomplete(message: str) -> Conflict:
+    return Conflict(message, code=PROFILE_INCOMPLETE)
+
+
+# --- numerology profile -----------------------------------------------------------------------
+def numerology_profile_recompute(*, user: User) -> NumerologyProfile | None:
+    """Compute the user's birth chart from their birth name and date and store it.
+
+    Returns None (and removes any previous profile) when the user has no date of birth or a
+    name without letters. A recomputed profile gets a new ``version``, which invalidates the
+    cached chart.
+    """
+    birth_date = user.date_of_birth
+    chart = None
+    if birth_date is not None:
+        try:
+            chart = engine.chart(user.numerology_name, birth_date, birth_date)
+        except engine.EngineError:
+            logger.info("numerology profile not computable", extra={"user_id": str(user.pk)})
+    with transaction.atomic():
+        profile = NumerologyProfile.objects.select_for_update().filter(user=user).first()
+        if chart is None:
+            if profile is not None:
+                profile.delete()
+            return None
+        data = chart.as_dict()
+        for kind in selectors.CYCLE_KINDS:
+            data["numbers"].pop(kind, None)  # read for the day the chart is shown
+        numbers = (chart.life_path, chart.expression, chart.soul_urge, chart.personality)
+        fields = {
+            "name": user.numerology_name,
+            "birth_date": birth_date,
+            "options": chart.options.as_dict(),
+            "life_path": chart.life_path.value,
+            "expression": chart.expression.value,
+            "soul_urge": chart.soul_urge.value,
+            "personality": chart.personality.value,
+            "birthday": chart.birthday.value,
+            "maturity": chart.maturity.value,
+            "karmic_debts": sorted({n.karmic_debt for n in numbers if n.karmic_debt}),
+            "chart": data,
+            "calculated_at": timezone.now(),
+        }
+        if profile is None:
+            profile = NumerologyProfile.objects.create(user=user, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(profile, name, value)
+            profile.version += 1
+            profile.save()
+    logger.info(
+        "numerology profile computed",
+        extra={"user_id": str(user.pk), "version": profile.version},
+    )
+    return profile
+
+
+def numerology_profile_ensure(*, user: User) -> NumerologyProfile:
+    """The user's current profile, computed now if missing or out of date.
+
+    Raises `Conflict` ``PROFILE_INCOMPLETE`` when there is no date of birth (or no readable
+    name) to compute it from.
+    """
+    if user.date_of_birth is None:
+        raise _profile_incomplete(
+            "Add your date of birth to your profile to see your numerology chart."
+        )
+    profile = selectors.numerology_profile_get_for_user(user=user)
+    if selectors.numerology_profile_is_current(profile=profile, user=user):
+        return profile
+    profile = numerology_profile_recompute(user=user)
+    if profile is None:
+        raise _profile_incomplete(
+            "Your birth name has no letters we can read (A–Z); set your birth name in your "
+            "profile to see your numerology chart."
+        )
+    return profile
+
+
+# --- daily readings: values -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReadingValues:
+    user_id: uuid.UUID
+    personal_year: int
+    personal_month: int
+    personal_day: int
+    lucky_number: int
+    lucky_colour_name: str
+    lucky_colour_hex: str
+    affirmation: str
+
+
+class _ReadingCalculator:
+    """The pure part of a reading, memoised per birth month/day and personal day for one date."""
+
+    def __init__(self, reading_date: date):
+        self.reading_date = reading_date
+        self.date_text = reading_date.isoformat()
+        self._personal: dict[tuple[int, int], engine.PersonalNumbers] = {}
+        self._tables: dict[int, tuple[tuple, tuple, tuple]] = {}
+
+    def _tables_for(self, number: int) -> tuple[tuple, tuple, tuple]:
+        tables = self._tables.get(number)
+        if tables is None:
+            tables = (
+                content.lucky_numbers(number),
+                content.lucky_colours(number),
+                content.affirmations(number),
+            )
+            self._tables[number] = tables
+        return tables
+
+    def values(self, user_id: uuid.UUID, birth_date: date) -> ReadingValues | None:
+        if birth_date > self.reading_date:
+            return None
+        key = (birth_date.month, birth_date.day)
+        personal = self._personal.get(key)
+        if personal is None:
+            personal = engine.personal_numbers(birth_date, self.reading_date)
+            self._personal[key] = personal
+        numbers, colours, affirmations = self._tables_for(personal.day)
+        seed = f"{user_id}:{self.date_text}"
+        colour_name, colour_hex = engine.deterministic_choice(seed, colours)
+        return ReadingValues(
+            user_id=user_id,
+            personal_year=personal.year,
+            personal_month=personal.month,
+            personal_day=personal.day,
+            lucky_number=engine.deterministic_choice(seed, numbers),
+            lucky_colour_name=colour_name,
+            lucky_colour_hex=colour_hex,
+            affirmation=engine.deterministic_choice(seed, affirmations),
+        )
+
+
+# --- daily readings: the one insert path ------------------------------------------------------
+_PG_INSERT = """
+INSERT INTO readings_dailyreading (
+    id, user_id, reading_date, personal_year, personal_month, personal_day,
+    lucky_number, lucky_colour_name, lucky_colour_hex, affirmation, generated_at
+)
+SELECT gen_random_uuid(), t.user_id, %s, t.py, t.pm, t.pd, t.ln, t.cn, t.ch, t.af, %s
+FROM unnest(
+    %s::uuid[], %s::smallint[], %s::smallint[], %s::smallint[], %s::smallint[],
+    %s::text[], %s::text[], %s::text[]
+) AS t(user_id, py, pm, pd, ln, cn, ch, af)
+ORDER BY t.user_id
+ON CONFLICT (user_id, reading_date) DO NOTHING
+RETURNING id
+"""
+
+
+def _insert_postgresql(
+    rows: Sequence[ReadingValues], *, reading_date: date, generated_at: datetime
+) -> list[uuid.UUID]:
+    params = [
+        reading_date,
+        generated_at,
+        [row.user_id for row in rows],
+        [row.personal_year for row in rows],
+        [row.personal_month for row in rows],
+        [row.personal_day for row in rows],
+        [row.lucky_number for row in rows],
+        [row.lucky_colour_name for row in rows],
+        [row.lucky_colour_hex for row in rows],
+        [row.affirmation for row in rows],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_INSERT, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_generic(
+    rows: Sequence[ReadingValues], *, reading_date: date, generated_at: datetime
+) -> list[uuid.UUID]:
+    """bulk_create ignoring conflicts; the fresh ids found afterwards are the ones inserted."""
+    readings = [
+        DailyReading(
+            id=uuid.uuid4(),
+            user_id=row.user_id,
+            reading_date=reading_date,
+            personal_year=row.personal_year,
+            personal_month=row.personal_month,
+            personal_day=row.personal_day,
+            lucky_number=row.lucky_number,
+            lucky_colour_name=row.lucky_colour_name,
+            lucky_colour_hex=row.lucky_colour_hex,
+            affirmation=row.affirmation,
+            generated_at=generated_at,
+        )
+        for row in rows
+    ]
+    DailyReading.objects.bulk_create(readings, ignore_conflicts=True)
+    ids = [reading.id for reading in readings]
+    return list(DailyReading.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _daily_readings_insert(
+    *, users: Sequence[tuple[uuid.UUID, date]], reading_date: date
+) -> list[uuid.UUID]:
+    """Create the readings of ``users`` (id, date of birth) for ``reading_date``.
+
+    Returns the ids actually created (rows that already existed are skipped, whoever made
+    them) and hands them to the subscribers after commit.
+    """
+    calculator = _ReadingCalculator(reading_date)
+    rows = [
+        values
+        for user_id, birth_date in users
+        if (values := calculator.values(user_id, birth_date)) is not None
+    ]
+    if not rows:
+        return []
+    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_generic
+    with transaction.atomic():
+        created = insert(rows, reading_date=reading_date, generated_at=timezone.now())
+        hooks.daily_readings_created_on_commit(reading_ids=created)
+    if created:
+        readings_generated.inc(len(created))
+    return created
+
+
+# --- daily readings: services -----------------------------------------------------------------
+def daily_reading_get_or_create(*, user: User, reading_date: date | None = None) -> DailyReading:
+    """The user's reading for ``reading_date`` (default: their local today), created if needed.
+
+    Idempotent and safe under concurrent first requests: both get the same row, and only the
+    request that created it hands it to the subscribers.
+    """
+    if user.date_of_birth is None:
+        raise _profile_incomplete(
+            "Add your date of birth to your profile to get your daily reading."
+        )
+    if reading_date is None:
+        reading_date = selectors.user_local_date(user=user)
+    reading = selectors.daily_reading_get(user=user, reading_date=reading_date)
+    if reading is not None:
+        return reading
+    if user.date_of_birth > reading_date:
+        raise _profile_incomplete("Your date of birth is after the date of this reading.")
+    _daily_readings_insert(users=[(user.pk, user.date_of_birth)], reading_date=reading_date)
+    return DailyReading.objects.get(user=user, reading_date=reading_date)
+
+
+def _generate(
+    *,
+    reading_date: date,
+    clocks=None,
+    user_ids: Iterable[uuid.UUID] | None = None,
+    batch_size: int,
+) -> list[uuid.UUID]:
+    created: list[uuid.UUID] = []
+    after_id = None
+    user_ids = list(user_ids) if user_ids is not None else None
+    while True:
+        users = selectors.user_list_due_for_daily_reading(
+            reading_date=reading_date,
+            clocks=clocks,
+            user_ids=user_ids,
+            after_id=after_id,
+            limit=batch_size,
+        )
+        if not users:
+            break
+        created += _daily_readings_insert(users=users, reading_date=reading_date)
+        if len(users) < batch_size:
+            break
+        after_id = users[-1][0]
+    return created
+
+
+def daily_readings_generate_due(
+    *, now: datetime, batch_size: int = GENERATION_BATCH_SIZE
+) -> list[uuid.UUID]:
+    """Create the readings of every user whose local delivery time has passed at ``now``.
+
+    Time zones are read once (one query) and each converted once; then, per local date
+    (at most three at any instant), users are selected by batches of ``batch_size`` (one
+    query each) and inserted (one statement each). Returns the ids of the readings created.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    groups = selectors.local_clocks(now=now, timezones=selectors.user_timezone_list())
+    created: list[uuid.UUID] = []
+    for reading_date, clocks in sorted(groups.items()):
+        created += _generate(reading_date=reading_date, clocks=clocks, batch_size=batch_size)
+    if created:
+        logger.info("daily readings generated", extra={"count": len(created)})
+    return created
+
+
+def daily_readings_generate_for_date(
+    *,
+    reading_date: date,
+    user_ids: Iterable[uuid.UUID] | None = None,
+    batch_size: int = GENERATION_BATCH_SIZE,
+) -> list[uuid.UUID]:
+    """Create the readings for ``reading_date`` of every user (or of ``user_ids``) lacking one,
+    whatever their delivery time. Returns the ids created."""
+    created = _generate(reading_date=reading_date, user_ids=user_ids, batch_size=batch_size)
+    if created:
+        logger.info(
+            "daily readings generated",
+            extra={"count": len(created), "reading_date": reading_date.isoformat()},
+        )
+    return created

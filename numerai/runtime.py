@@ -72,8 +72,9 @@ class EmbeddedRuntime:
         self._scheduler: asyncio.Task | None = None
 
     def _start(self) -> None:
-        if _server_loop is None:
-            set_server_loop(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        if _server_loop is not loop:
+            set_server_loop(loop)
         if self._scheduler is None and settings.EMBEDDED_SCHEDULER:
             logger.info(
                 "embedded default: single process; in-memory channel layer and cache; "

@@ -193,8 +193,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "readings.daily_generate_due",
         "schedule": timedelta(minutes=5),
     },
-    "chat-sweep-orphan-replies": {
-        "task": "chat.sweep_orphan_replies",
+    "realtime-sweep-orphan-replies": {
+        "task": "realtime.sweep_orphan_replies",
         "schedule": timedelta(minutes=1),
     },
 }

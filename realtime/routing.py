@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import RealtimeConsumer
+
+websocket_urlpatterns = [path("ws/v1/", RealtimeConsumer.as_asgi())]

@@ -1,0 +1,120 @@
+"""Reads of the chat app. Every fetch by id is ownership-checked here, in one place."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from chat.models import Conversation, Message
+from chat.prompts import ChatMessage, GuideContext
+from numerai.errors import InvalidInput, NotFound
+from readings.selectors import (
+    daily_reading_get,
+    daily_reading_payload,
+    numerology_profile_get_for_user,
+)
+
+HISTORY_LIMIT = 40
+CORE_NUMBERS = ("life_path", "expression", "soul_urge", "personality", "birthday", "maturity")
+
+
+def _as_uuid(value, *, field: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidInput(field, "Must be a UUID.") from exc
+
+
+def conversation_get_for_user(*, user, conversation_id) -> Conversation:
+    """The user's conversation, or NotFound (another user's id is indistinguishable)."""
+    try:
+        return Conversation.objects.get(pk=_as_uuid(conversation_id, field="conversation_id"),
+                                        user=user)
+    except (Conversation.DoesNotExist, ValidationError) as exc:
+        raise NotFound("Conversation not found.") from exc
+
+
+def message_get_for_user(*, user, message_id) -> Message:
+    try:
+        return Message.objects.select_related("conversation").get(
+            pk=_as_uuid(message_id, field="message_id"), conversation__user=user
+        )
+    except (Message.DoesNotExist, ValidationError) as exc:
+        raise NotFound("Message not found.") from exc
+
+
+def conversation_list_for_user(*, user):
+    return Conversation.objects.filter(user=user).order_by("-last_message_at", "-started_at")
+
+
+def _cursor_encode(message: Message) -> str:
+    raw = f"{message.created_at.isoformat()}|{message.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str):
+    from datetime import datetime
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(created), uuid.UUID(pk)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor", "Invalid cursor.") from exc
+
+
+def message_page_for_conversation(
+    *, conversation: Conversation, limit: int, cursor: str | None
+) -> tuple[list[Message], str | None]:
+    """Newest first, `limit` at a time; the cursor points past the last message returned."""
+    messages = Message.objects.filter(conversation=conversation)
+    if cursor:
+        created, pk = _cursor_decode(cursor)
+        from django.db.models import Q
+
+        messages = messages.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    page = list(messages.order_by("-created_at", "-pk")[: limit + 1])
+    next_cursor = _cursor_encode(page[limit - 1]) if len(page) > limit else None
+    return page[:limit], next_cursor
+
+
+def message_list_for_llm(*, conversation: Conversation, up_to: Message) -> list[ChatMessage]:
+    """The recent history of the conversation through the user message being answered."""
+    recent = (
+        Message.objects.filter(conversation=conversation, created_at__lte=up_to.created_at)
+        .exclude(role=Message.Role.ASSISTANT, content="")
+        .order_by("-created_at")
+        .values_list("role", "content")[:HISTORY_LIMIT]
+    )
+    return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
+
+
+def guide_context_for_user(*, user, today: date) -> GuideContext:
+    """The user's numbers and today's reading as plain facts for the prompt and offline guide."""
+    profile = numerology_profile_get_for_user(user=user)
+    numbers = {}
+    if profile is not None:
+        numbers = {kind: getattr(profile, kind) for kind in CORE_NUMBERS}
+    stored = daily_reading_get(user=user, reading_date=today)
+    reading = None
+    if stored is not None:
+        payload = daily_reading_payload(stored)
+        reading = {
+            "personal_year": payload["personal_year"]["value"],
+            "personal_month": payload["personal_month"]["value"],
+            "personal_day": payload["personal_day"]["value"],
+            "lucky_number": payload["lucky_number"],
+            "lucky_colour": payload["lucky_colour"],
+            "affirmation": payload["affirmation"],
+        }
+    first_name = (user.full_name or "").split(" ")[0] or "friend"
+    return GuideContext(
+        first_name=first_name,
+        today=today,
+        numbers=numbers,
+        reading=reading,
+        birth_date=user.date_of_birth,
+    )

@@ -1,0 +1,263 @@
+"""Writes of the chat app: storing a turn, finishing a reply, renaming, deleting, sweeping."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.selectors import user_require_verified
+from chat.models import Conversation, Message
+from chat.prompts import ChatMessage, GuideContext, conversation_title
+from chat.selectors import (
+    _as_uuid,
+    conversation_get_for_user,
+    guide_context_for_user,
+    message_list_for_llm,
+)
+from numerai import metrics
+from numerai.errors import InvalidInput, RateLimited
+from readings.selectors import user_local_date
+
+_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Turn:
+    conversation_id: uuid.UUID
+    user_message_id: uuid.UUID
+    assistant_message_id: uuid.UUID
+    duplicate: bool
+
+    def ack(self) -> dict:
+        return {
+            "conversation_id": str(self.conversation_id),
+            "user_message_id": str(self.user_message_id),
+            "assistant_message_id": str(self.assistant_message_id),
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True)
+class ReplyJob:
+    """Everything a reply run needs, loaded in one go before the model is called."""
+
+    user_id: uuid.UUID
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    messages: list[ChatMessage]
+    context: GuideContext
+
+
+@dataclass(frozen=True)
+class FinishedReply:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    user_id: uuid.UUID
+    content: str
+    finish_reason: str
+    seq: int
+    usage: dict
+    new_title: str | None  # set when this reply gave the conversation its title
+
+    def end_data(self) -> dict:
+        return {
+            "message_id": str(self.message_id),
+            "seq": self.seq,
+            "finish_reason": self.finish_reason,
+            "content": self.content,
+            "usage": self.usage,
+        }
+
+
+def chat_rate(user) -> tuple[int, int] | None:
+    """(messages, seconds) allowed for the user, or None when unlimited (premium)."""
+    if user.is_premium:
+        return None
+    count, period = settings.RATES["chat"].split("/")
+    return int(count), _PERIODS[period]
+
+
+def _rate_limit_check(*, user, now: datetime) -> None:
+    """A rolling window counted from stored messages, so it holds across processes exactly."""
+    rate = chat_rate(user)
+    if rate is None:
+        return
+    limit, seconds = rate
+    window_start = now - timedelta(seconds=seconds)
+    recent = list(
+        Message.objects.filter(
+            conversation__user=user, role=Message.Role.USER, created_at__gt=window_start
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        retry_after = (recent[-1] - window_start).total_seconds()
+        raise RateLimited(
+            int(retry_after) + 1,
+            f"You can send {limit} messages per {settings.RATES['chat'].split('/')[1]}.",
+        )
+
+
+def _validate_content(content) -> str:
+    if not isinstance(content, str) or not content.strip():
+        raise InvalidInput("content", "Must be a non-empty string.")
+    if len(content) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            "content", f"At most {settings.CHAT_MAX_MESSAGE_CHARS} characters."
+        )
+    return content
+
+
+def _existing_turn(*, user, client_msg_id: uuid.UUID) -> Turn | None:
+    sent = (
+        Message.objects.filter(
+            conversation__user=user, role=Message.Role.USER, client_msg_id=client_msg_id
+        )
+        .select_related("reply")
+        .first()
+    )
+    if sent is None:
+        return None
+    return Turn(sent.conversation_id, sent.pk, sent.reply.pk, duplicate=True)
+
+
+def message_send(*, user, client_msg_id, content: str, conversation_id=None) -> Turn:
+    """Stores the user message and an in-progress assistant reply; idempotent on client_msg_id.
+
+    A resend of the same `client_msg_id` returns the stored ids with `duplicate=True` and must
+    not start a second reply. Refused for unverified users and over the rate limit; nothing is
+    stored then.
+    """
+    user_require_verified(user)
+    client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
+    content = _validate_content(content)
+    existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    _rate_limit_check(user=user, now=now)
+    try:
+        with transaction.atomic():
+            if conversation_id is None:
+                conversation = Conversation.objects.create(user=user)
+            else:
+                conversation = conversation_get_for_user(
+                    user=user, conversation_id=conversation_id
+                )
+            question = Message.objects.create(
+                conversation=conversation,
+                role=Message.Role.USER,
+                content=content,
+                client_msg_id=client_msg_id,
+            )
+            reply = Message.objects.create(
+                conversation=conversation,
+                role=Message.Role.ASSISTANT,
+                reply_to=question,
+                status=Message.Status.IN_PROGRESS,
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(
+                message_count=F("message_count") + 2, last_message_at=reply.created_at
+            )
+    except IntegrityError:
+        # The same client_msg_id raced in from another socket: answer as a duplicate.
+        existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+        if existing is None:
+            raise
+        return existing
+    metrics.chat_messages.labels("user").inc()
+    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False)
+
+
+def reply_job_load(*, message_id) -> ReplyJob:
+    """The prompt history and the user's numerology context for an in-progress reply."""
+    reply = Message.objects.select_related("conversation__user", "reply_to").get(pk=message_id)
+    conversation = reply.conversation
+    user = conversation.user
+    return ReplyJob(
+        user_id=user.pk,
+        conversation_id=conversation.pk,
+        message_id=reply.pk,
+        messages=message_list_for_llm(conversation=conversation, up_to=reply.reply_to),
+        context=guide_context_for_user(user=user, today=user_local_date(user=user)),
+    )
+
+
+def reply_finish(
+    *,
+    message_id,
+    content: str,
+    finish_reason: str,
+    seq: int,
+    usage: dict | None = None,
+    model: str = "",
+) -> FinishedReply | None:
+    """Stores the whole reply in one write; None if it was already finished elsewhere."""
+    now = timezone.now()
+    usage = usage or {}
+    with transaction.atomic():
+        updated = Message.objects.filter(
+            pk=message_id, status=Message.Status.IN_PROGRESS
+        ).update(
+            content=content,
+            status=Message.Status.COMPLETE,
+            finish_reason=finish_reason,
+            last_seq=seq,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            model=model[:100],
+            completed_at=now,
+        )
+        if not updated:
+            return None
+        reply = Message.objects.select_related("conversation", "reply_to").get(pk=message_id)
+        conversation = reply.conversation
+        new_title = None
+        if not conversation.title and reply.reply_to is not None:
+            new_title = conversation_title(reply.reply_to.content)
+            conversation.title = new_title
+        conversation.last_message_at = now
+        conversation.save(update_fields=["title", "last_message_at"])
+    metrics.chat_messages.labels("assistant").inc()
+    if usage:
+        metrics.llm_tokens.labels("prompt").inc(usage.get("prompt_tokens") or 0)
+        metrics.llm_tokens.labels("completion").inc(usage.get("completion_tokens") or 0)
+    return FinishedReply(
+        message_id=reply.pk,
+        conversation_id=conversation.pk,
+        user_id=conversation.user_id,
+        content=content,
+        finish_reason=finish_reason,
+        seq=seq,
+        usage=reply.usage,
+        new_title=new_title,
+    )
+
+
+def conversation_rename(*, user, conversation_id, title: str) -> Conversation:
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise InvalidInput("title", "Must be 1 to 120 characters.")
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    conversation.title = title
+    conversation.save(update_fields=["title"])
+    return conversation
+
+
+def conversation_delete(*, user, conversation_id) -> None:
+    conversation_get_for_user(user=user, conversation_id=conversation_id).delete()
+
+
+def replies_in_progress_older_than(*, age: timedelta) -> list[uuid.UUID]:
+    cutoff = timezone.now() - age
+    return list(
+        Message.objects.filter(status=Message.Status.IN_PROGRESS, created_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,145 @@
+"""REST side of the real-time layer: socket tickets and the chat fallback (JSON or SSE)."""
+
+from __future__ import annotations
+
+import json
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.selectors import message_get_for_user
+from chat.services import message_send
+from numerai.api import meta
+from numerai.throttling import ScopedRateThrottle
+from realtime import replies
+from realtime.auth import ticket_issue
+from realtime.events import user_group
+from realtime.protocol import frame
+from realtime.streams import get_state
+
+
+class TicketCreateApi(APIView):
+    """A one-time ticket (30 s, single use) to authenticate a browser WebSocket."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ticket"
+
+    class OutputSerializer(serializers.Serializer):
+        ticket = serializers.CharField()
+        expires_in = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
+    def post(self, request):
+        ticket = ticket_issue(user=request.user, token_expires_at=request.auth.exp)
+        return Response(
+            {"ticket": ticket, "expires_in": settings.REALTIME_TICKET_TTL_S}, status=201
+        )
+
+
+async def _reply_frames(*, user, turn):
+    """The reply's frames for this request: live ones, or the end of an already finished one."""
+    message_id = str(turn.assistant_message_id)
+    layer = get_channel_layer()
+    channel = await layer.new_channel("http.chat.")
+    await layer.group_add(user_group(user.pk), channel)
+    try:
+        if not turn.duplicate:
+            replies.reply_start(message_id)
+        else:
+            message = await database_sync_to_async(message_get_for_user)(
+                user=user, message_id=message_id
+            )
+            snapshot = await get_state().reply_snapshot(message_id)
+            if message.status == "complete":
+                yield frame("message.end", {
+                    "message_id": message_id, "seq": message.last_seq,
+                    "finish_reason": message.finish_reason, "content": message.content,
+                    "usage": message.usage,
+                })
+                return
+            if snapshot is not None and snapshot.seq:
+                yield frame("message.snapshot", {"message_id": message_id,
+                                                 "seq": snapshot.seq,
+                                                 "content": snapshot.content})
+        while True:
+            received = (await layer.receive(channel))["frame"]
+            if received.get("data", {}).get("message_id") != message_id:
+                continue
+            yield received
+            if received["type"] == "message.end":
+                return
+    finally:
+        await layer.group_discard(user_group(user.pk), channel)
+
+
+async def _sse(*, user, turn):
+    ack = frame("chat.ack", turn.ack())
+    yield f"event: chat.ack\ndata: {json.dumps(ack)}\n\n"
+    async for item in _reply_frames(user=user, turn=turn):
+        yield f"event: {item['type']}\ndata: {json.dumps(item)}\nid: {item.get('offset', '')}\n\n"
+
+
+async def _json_once(*, user, turn, envelope_meta: dict):
+    error = None
+    end = {}
+    async for item in _reply_frames(user=user, turn=turn):
+        if item["type"] == "message.error":
+            error = item["data"]
+        elif item["type"] == "message.end":
+            end = item["data"]
+    body = {
+        "success": True,
+        "data": {**turn.ack(), "message": end, "error": error},
+        "meta": envelope_meta,
+    }
+    yield json.dumps(body)
+
+
+class ChatSendApi(APIView):
+    """Sends a chat message; the reply as JSON, or as Server-Sent Events (`Accept:
+    text/event-stream`) carrying the same `message.*` frames as the socket."""
+
+    class InputSerializer(serializers.Serializer):
+        conversation_id = serializers.UUIDField(required=False, allow_null=True)
+        client_msg_id = serializers.UUIDField()
+        content = serializers.CharField(
+            max_length=settings.CHAT_MAX_MESSAGE_CHARS, trim_whitespace=False
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(
+                response=inline_serializer("ChatReply", {
+                    "conversation_id": serializers.UUIDField(),
+                    "user_message_id": serializers.UUIDField(),
+                    "assistant_message_id": serializers.UUIDField(),
+                    "duplicate": serializers.BooleanField(),
+                    "message": serializers.DictField(),
+                    "error": serializers.DictField(allow_null=True),
+                }),
+                description="JSON reply; with `Accept: text/event-stream` an SSE stream.",
+            )
+        },
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        turn = message_send(user=request.user, **serializer.validated_data)
+        if "text/event-stream" in request.headers.get("Accept", ""):
+            response = StreamingHttpResponse(
+                _sse(user=request.user, turn=turn), content_type="text/event-stream"
+            )
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"
+            return response
+        return StreamingHttpResponse(
+            _json_once(user=request.user, turn=turn, envelope_meta=meta()),
+            content_type="application/json",
+        )

@@ -1,0 +1,357 @@
+"""The socket at /ws/v1/: authentication, the frame handler table, delivery of user frames.
+
+Thin: every decision about data is a service or selector call; this class only speaks the
+protocol (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chat.selectors import message_get_for_user
+from chat.services import chat_rate, message_send
+from numerai import metrics
+from numerai.errors import DomainError, RateLimited
+from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
+from realtime import protocol, replies
+from realtime.auth import SocketAuthError, socket_authenticate
+from realtime.events import user_group
+from realtime.protocol import FrameError, Request, error_frame, frame
+from realtime.streams import get_state
+
+logger = logging.getLogger(__name__)
+
+MAX_BAD_FRAMES = 20
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        # Skips channels' per-handler `aclose_old_connections()` thread hop: all database work
+        # here goes through database_sync_to_async, which manages connections itself.
+        handler = getattr(self, self._handler_name(message["type"]), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    @staticmethod
+    def _handler_name(message_type: str) -> str:
+        return message_type.replace(".", "_")
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def connect(self):
+        self.user = None
+        self.session_id = uuid.uuid4().hex
+        self.bad_frames = 0
+        self.last_offset = 0
+        self.epoch = None
+        self.seen_seq: dict[str, int] = {}
+        self.timers: list[asyncio.Task] = []
+        self.closed = False
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None)
+        bearer = self._bearer_token()
+        if bearer is not None:
+            await self._authenticate(Request("auth", None, {"token": bearer}), token=bearer)
+        else:
+            self._later(settings.WEBSOCKET_AUTH_TIMEOUT_S, self._auth_timeout)
+
+    async def disconnect(self, code):
+        self.closed = True
+        for timer in self.timers:
+            timer.cancel()
+        if self.user is not None:
+            metrics.open_sockets.dec()
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            await get_state().presence_remove(str(self.user.pk), self.session_id)
+
+    def _bearer_token(self) -> str | None:
+        for key, value in self.scope.get("headers", []):
+            if key == b"authorization":
+                scheme, _, token = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and token:
+                    return token.strip()
+        return None
+
+    def _later(self, delay: float, callback) -> None:
+        async def run():
+            await asyncio.sleep(delay)
+            await callback()
+
+        self.timers.append(asyncio.get_running_loop().create_task(run()))
+
+    async def _auth_timeout(self):
+        if self.user is None and not self.closed:
+            await self._close(protocol.AUTH_TIMEOUT)
+
+    async def _close(self, code: int) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.close(code=code)
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closed:
+            return
+        if text_data is None:
+            return await self._bad(FrameError("bad_request", "Binary frames are not supported."))
+        if len(text_data) > settings.WEBSOCKET_MAX_FRAME_BYTES or (
+            len(text_data.encode("utf-8")) > settings.WEBSOCKET_MAX_FRAME_BYTES
+        ):
+            return await self._close(protocol.TOO_LARGE)
+        try:
+            request = protocol.parse(text_data)
+            if self.user is None:
+                if request.type != "auth":
+                    await self._send(error_frame("unauthorized", "Authenticate first.",
+                                                 request_id=request.id))
+                    return await self._close(protocol.UNAUTHORIZED)
+                return await self._authenticate(request)
+            handler = HANDLERS.get(request.type)
+            if handler is None:
+                raise FrameError("unknown_type", f"Unknown frame type {request.type!r}.",
+                                 request.id)
+            await handler(self, request)
+        except FrameError as exc:
+            return await self._bad(exc)
+        except RateLimited as exc:
+            await self._send(error_frame(exc.frame_code, exc.message, request_id=request.id,
+                                         retry_after=exc.retry_after))
+        except DomainError as exc:
+            await self._send(error_frame(exc.frame_code, exc.message, request_id=request.id))
+        except Exception:
+            logger.exception("socket handler failed")
+            await self._send(error_frame("internal", "Internal error.", request_id=request.id))
+        self.bad_frames = 0
+
+    async def _bad(self, exc: FrameError) -> None:
+        self.bad_frames += 1
+        await self._send(error_frame(exc.code, exc.message, request_id=exc.request_id))
+        if self.bad_frames >= MAX_BAD_FRAMES:
+            await self._close(protocol.PROTOCOL_VIOLATION)
+
+    async def _send(self, payload: dict) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+
+    # --- auth -------------------------------------------------------------------------------
+
+    async def _authenticate(self, request: Request, token: str | None = None) -> None:
+        ticket = None
+        if token is None:
+            ticket = protocol.field_str(request, "ticket", max_len=512, optional=True)
+            token = protocol.field_str(request, "token", max_len=4096, optional=True)
+            if (ticket is None) == (token is None):
+                raise FrameError("bad_request", "`auth` needs exactly one of ticket or token.",
+                                 request.id)
+        resume = protocol.field_resume(request)
+        try:
+            identity = await database_sync_to_async(socket_authenticate)(ticket=ticket,
+                                                                          token=token)
+        except SocketAuthError as exc:
+            await self._send(error_frame(exc.code, exc.message, request_id=request.id))
+            return await self._close(protocol.UNAUTHORIZED)
+        user = identity.user
+        state = get_state()
+        if not await state.presence_add(str(user.pk), self.session_id,
+                                        settings.WEBSOCKET_MAX_SOCKETS_PER_USER):
+            await self._send(error_frame("rate_limited", "Too many open sockets for this user.",
+                                         request_id=request.id))
+            return await self._close(protocol.TOO_MANY_SOCKETS)
+        self.user = user
+        metrics.open_sockets.inc()
+        for timer in self.timers:
+            timer.cancel()
+        self.timers = []
+        self._expire_at(identity.expires_at)
+        self._later_repeating(settings.WEBSOCKET_HEARTBEAT_S, self._presence_touch)
+        # Join the group before reading the stream head: nothing published after is missed,
+        # and anything at or below the head is filtered out by offset.
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        self.epoch, head = await state.stream_head(str(user.pk))
+        self.last_offset = head
+        replay = None
+        if resume is not None:
+            replay = await state.stream_read_after(str(user.pk), resume[0], resume[1])
+        rate = chat_rate(user)
+        await self._send(frame("welcome", {
+            "user_id": str(user.pk),
+            "session_id": self.session_id,
+            "protocol": protocol.PROTOCOL_VERSION,
+            "heartbeat_s": settings.WEBSOCKET_HEARTBEAT_S,
+            "epoch": self.epoch,
+            "offset": head,
+            "token_expires_at": identity.expires_at.isoformat().replace("+00:00", "Z"),
+            "active_messages": await state.replies_active(str(user.pk)),
+            "limits": {"chat_per_hour": rate[0] if rate else None,
+                       "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS},
+        }))
+        if resume is not None:
+            if replay is None:
+                await self._send(frame("resync.required"))
+            else:
+                for event in replay:
+                    await self._send(event.frame)
+                    self.last_offset = max(self.last_offset, event.offset)
+        reading = await database_sync_to_async(_today_reading_payload)(user)
+        if reading is not None:
+            await self._send(frame("reading.daily", reading))
+
+    def _expire_at(self, expires_at: datetime) -> None:
+        self.token_expires_at = expires_at
+        delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+        self._later(delay, self._token_expired)
+
+    async def _token_expired(self):
+        if self.token_expires_at <= datetime.now(UTC) and not self.closed:
+            await self._send(error_frame("token_expired", "The access token has expired."))
+            await self._close(protocol.UNAUTHORIZED)
+
+    def _later_repeating(self, interval: float, callback) -> None:
+        async def run():
+            while True:
+                await asyncio.sleep(interval)
+                await callback()
+
+        self.timers.append(asyncio.get_running_loop().create_task(run()))
+
+    async def _presence_touch(self):
+        await get_state().presence_touch(str(self.user.pk), self.session_id)
+
+    # --- frame handlers ---------------------------------------------------------------------
+
+    async def on_auth(self, request: Request) -> None:
+        raise FrameError("bad_request", "Already authenticated; use auth.refresh.", request.id)
+
+    async def on_auth_refresh(self, request: Request) -> None:
+        token = protocol.field_str(request, "token", max_len=4096)
+        try:
+            identity = await database_sync_to_async(socket_authenticate)(token=token)
+        except SocketAuthError as exc:
+            await self._send(error_frame(exc.code, exc.message, request_id=request.id))
+            return await self._close(protocol.UNAUTHORIZED)
+        if identity.user.pk != self.user.pk:
+            await self._send(error_frame("unauthorized", "Token of another user.",
+                                         request_id=request.id))
+            return await self._close(protocol.UNAUTHORIZED)
+        self.user = identity.user
+        self._expire_at(identity.expires_at)
+        await self._send(frame("auth.ok", {
+            "token_expires_at": identity.expires_at.isoformat().replace("+00:00", "Z"),
+        }, request_id=request.id))
+
+    async def on_ping(self, request: Request) -> None:
+        await self._send(frame("pong", request_id=request.id))
+
+    async def on_chat_send(self, request: Request) -> None:
+        conversation_id = protocol.field_uuid(request, "conversation_id", optional=True)
+        client_msg_id = protocol.field_uuid(request, "client_msg_id")
+        content = protocol.field_content(request)
+        turn = await database_sync_to_async(message_send)(
+            user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
+            content=content,
+        )
+        await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
+        if not turn.duplicate:
+            replies.reply_start(turn.assistant_message_id)
+
+    async def on_chat_cancel(self, request: Request) -> None:
+        message_id = protocol.field_uuid(request, "message_id")
+        message = await database_sync_to_async(message_get_for_user)(
+            user=self.user, message_id=message_id
+        )
+        if message.role != "assistant" or message.status != "in_progress":
+            raise FrameError("conflict", "This reply is not in progress.", request.id)
+        await self._send(frame("chat.ack", {"message_id": str(message_id)},
+                               request_id=request.id))
+        await replies.reply_cancel(message_id)
+
+    async def on_chat_attach(self, request: Request) -> None:
+        message_id = protocol.field_uuid(request, "message_id")
+        after_seq = protocol.field_int(request, "after_seq")
+        message = await database_sync_to_async(message_get_for_user)(
+            user=self.user, message_id=message_id
+        )
+        if message.role != "assistant":
+            raise FrameError("bad_request", "Only assistant replies can be attached.",
+                             request.id)
+        key = str(message_id)
+        snapshot = await get_state().reply_snapshot(key)
+        if message.status == "complete" or (snapshot is not None and snapshot.end):
+            end = snapshot.end if snapshot is not None and snapshot.end else {
+                "message_id": key, "seq": message.last_seq,
+                "finish_reason": message.finish_reason, "content": message.content,
+                "usage": message.usage,
+            }
+            self.seen_seq.pop(key, None)
+            return await self._send(frame("message.end", end))
+        if snapshot is None:
+            raise FrameError("conflict", "The reply's stream is not available; retry shortly.",
+                             request.id)
+        if snapshot.seq > after_seq:
+            await self._send(frame("message.snapshot", {
+                "message_id": key, "seq": snapshot.seq, "content": snapshot.content,
+            }))
+        self.seen_seq[key] = max(snapshot.seq, after_seq, self.seen_seq.get(key, 0))
+
+    # --- group messages (from realtime.events) -----------------------------------------------
+
+    async def user_frame(self, message):
+        payload = message["frame"]
+        if payload["type"] == "message.delta":
+            data = payload["data"]
+            key = data["message_id"]
+            if data["seq"] <= self.seen_seq.get(key, 0):
+                return
+            self.seen_seq[key] = data["seq"]
+        await self._send(payload)
+
+    async def user_event(self, message):
+        payload = message["frame"]
+        offset = payload["offset"]
+        if offset <= self.last_offset:
+            return
+        if offset > self.last_offset + 1:
+            # An event overtook an earlier one: fill the gap from the stream, in order.
+            missed = await get_state().stream_read_after(str(self.user.pk), self.epoch,
+                                                         self.last_offset)
+            if missed is None:
+                self.last_offset = offset
+                return await self._send(frame("resync.required"))
+            for event in missed:
+                if event.offset <= offset:
+                    await self._deliver_event(event.frame)
+            return
+        await self._deliver_event(payload)
+
+    async def _deliver_event(self, payload: dict) -> None:
+        self.last_offset = max(self.last_offset, payload["offset"])
+        if payload["type"] == "message.end":
+            self.seen_seq.pop(payload["data"]["message_id"], None)
+        await self._send(payload)
+
+
+def _today_reading_payload(user) -> dict | None:
+    """State on connect: today's reading (in the user's timezone) if it exists already."""
+    reading = daily_reading_get(user=user, reading_date=user_local_date(user=user))
+    return daily_reading_payload(reading) if reading is not None else None
+
+
+# The explicit frame table: a client-supplied type never reaches getattr.
+HANDLERS = {
+    "auth": RealtimeConsumer.on_auth,
+    "auth.refresh": RealtimeConsumer.on_auth_refresh,
+    "ping": RealtimeConsumer.on_ping,
+    "chat.send": RealtimeConsumer.on_chat_send,
+    "chat.cancel": RealtimeConsumer.on_chat_cancel,
+    "chat.attach": RealtimeConsumer.on_chat_attach,
+}

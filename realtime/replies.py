@@ -1,0 +1,221 @@
+"""Running an assistant reply: model stream → coalesced frames → sockets, buffer, database.
+
+A reply runs as its own task on the process that received `chat.send` (or `POST ai/chat`),
+independent of any socket: closing the socket does not stop it; only `chat.cancel` does (on any
+process: locally by cancelling the task, remotely through a flag in the shared state).
+
+Deltas are merged into frames about every 40 ms, so a fast model does not flood clients; each
+frame gets the next `seq`, is appended to the reply buffer (which `chat.attach` reads on any
+process) and sent to every socket of the user. The end is stored in one write, then published
+as the `message.end` user event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from chat.llm import Delta, Finish, LLMError, get_chat_model
+from chat.services import (
+    FinishedReply,
+    replies_in_progress_older_than,
+    reply_finish,
+    reply_job_load,
+)
+from realtime import events
+from realtime.protocol import frame
+from realtime.streams import get_state
+
+logger = logging.getLogger(__name__)
+
+COALESCE_S = 0.04
+REMOTE_CANCEL_POLL_S = 0.25
+
+_running: dict[str, ReplyRun] = {}
+
+
+class ReplyRun:
+    def __init__(self, message_id: str):
+        self.message_id = message_id
+        self.task: asyncio.Task | None = None
+        self.stop_reason: str | None = None  # "cancelled" | "interrupted"
+
+    def stop(self, reason: str) -> None:
+        if self.task is not None and not self.task.done():
+            self.stop_reason = reason
+            self.task.cancel()
+
+    async def run(self) -> FinishedReply | None:
+        job = await database_sync_to_async(reply_job_load)(message_id=self.message_id)
+        state = get_state()
+        user_id = str(job.user_id)
+        model = get_chat_model()
+        await state.reply_open(self.message_id, user_id, str(job.conversation_id))
+        await events.user_frame_send(user_id, frame("message.start", {
+            "conversation_id": str(job.conversation_id), "message_id": self.message_id,
+        }))
+        parts: list[str] = []
+        pending: list[str] = []
+        seq = 0
+        finish_reason, usage, error = "stop", None, None
+        wake = asyncio.Event()
+        done = False
+
+        async def flush() -> None:
+            nonlocal seq
+            text = "".join(pending)
+            pending.clear()
+            seq += 1
+            parts.append(text)
+            await state.reply_append(self.message_id, seq, text)
+            await events.user_frame_send(user_id, frame("message.delta", {
+                "message_id": self.message_id, "seq": seq, "delta": text,
+            }))
+
+        async def flusher() -> None:
+            while True:
+                await wake.wait()
+                wake.clear()
+                if pending:
+                    await flush()
+                if done:
+                    return
+                await asyncio.sleep(COALESCE_S)
+
+        flushing = asyncio.create_task(flusher())
+        watcher = asyncio.create_task(self._watch_remote_cancel()) if settings.SCALED else None
+        try:
+            async with contextlib.aclosing(model.stream(job.messages, context=job.context)) as s:
+                async for item in s:
+                    if isinstance(item, Delta) and item.text:
+                        pending.append(item.text)
+                        wake.set()
+                    elif isinstance(item, Finish):
+                        finish_reason = item.finish_reason
+                        usage = item.usage
+        except LLMError as exc:
+            finish_reason, error = "error", exc
+        except asyncio.CancelledError:
+            finish_reason = self.stop_reason or "interrupted"
+        except Exception:
+            logger.exception("reply %s failed", self.message_id)
+            finish_reason, error = "error", LLMError("llm_error", retryable=True)
+        finally:
+            done = True
+            wake.set()
+            if watcher is not None:
+                watcher.cancel()
+        await flushing
+        if pending:
+            await flush()
+        return await self._finish(
+            job, user_id, "".join(parts), finish_reason, seq, usage, error, model
+        )
+
+    async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
+        usage_dict = (
+            {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+            if usage is not None else None
+        )
+        finished = await database_sync_to_async(reply_finish)(
+            message_id=self.message_id, content=content, finish_reason=finish_reason,
+            seq=seq, usage=usage_dict, model=getattr(model, "name", ""),
+        )
+        if finished is None:  # already finished elsewhere (sweeper)
+            return None
+        if error is not None:
+            await events.user_frame_send(user_id, frame("message.error", {
+                "message_id": self.message_id, **error.as_dict(),
+            }))
+        end = finished.end_data()
+        await get_state().reply_finish(self.message_id, end)
+        await events.user_event_publish(user_id, "message.end", end)
+        if finished.new_title:
+            await events.user_event_publish(user_id, "conversation.updated", {
+                "conversation_id": str(finished.conversation_id), "title": finished.new_title,
+            })
+        return finished
+
+    async def _watch_remote_cancel(self) -> None:
+        state = get_state()
+        while True:
+            await asyncio.sleep(REMOTE_CANCEL_POLL_S)
+            if await state.reply_cancel_requested(self.message_id):
+                self.stop("cancelled")
+                return
+
+
+def reply_start(message_id) -> ReplyRun:
+    """Starts the reply as its own task on the running loop (never awaited by the socket)."""
+    message_id = str(message_id)
+    run = ReplyRun(message_id)
+    _running[message_id] = run
+
+    async def guarded():
+        started = time.monotonic()
+        try:
+            return await run.run()
+        except Exception:
+            logger.exception("reply %s crashed after %.1fs", message_id, time.monotonic() - started)
+        finally:
+            _running.pop(message_id, None)
+
+    run.task = asyncio.get_running_loop().create_task(guarded())
+    return run
+
+
+async def reply_cancel(message_id) -> None:
+    """Cancels a reply wherever it runs: this process directly, others through the flag."""
+    run = _running.get(str(message_id))
+    if run is not None:
+        run.stop("cancelled")
+    else:
+        await get_state().reply_cancel_request(str(message_id))
+
+
+async def replies_interrupt_all() -> None:
+    """Shutdown: stop every local reply; each stores its partial text as `interrupted`."""
+    runs = list(_running.values())
+    for run in runs:
+        run.stop("interrupted")
+    tasks = [run.task for run in runs if run.task is not None]
+    if tasks:
+        await asyncio.wait(tasks, timeout=10)
+
+
+ORPHAN_AGE_S = 120
+ORPHAN_IDLE_S = 90
+
+
+async def replies_sweep_orphans() -> int:
+    """Finishes replies whose process died: stored as `interrupted` with the buffered text."""
+    candidates = await database_sync_to_async(replies_in_progress_older_than)(
+        age=timedelta(seconds=ORPHAN_AGE_S)
+    )
+    state = get_state()
+    swept = 0
+    for message_id in map(str, candidates):
+        if message_id in _running:
+            continue
+        snapshot = await state.reply_snapshot(message_id)
+        if snapshot is not None and time.time() - snapshot.updated_at < ORPHAN_IDLE_S:
+            continue  # alive on another process
+        finished = await database_sync_to_async(reply_finish)(
+            message_id=message_id,
+            content=snapshot.content if snapshot else "",
+            finish_reason="interrupted",
+            seq=snapshot.seq if snapshot else 0,
+        )
+        if finished is None:
+            continue
+        end = finished.end_data()
+        await state.reply_finish(message_id, end)
+        await events.user_event_publish(finished.user_id, "message.end", end)
+        swept += 1
+    return swept

@@ -642,3 +642,16 @@ def user_delete(*, user: User, password: str) -> None:
 def user_premium_set(*, user_ids, is_premium: bool) -> int:
     """Grant or revoke premium (admin). Returns the number of users changed."""
     return User.objects.filter(pk__in=list(user_ids)).update(is_premium=is_premium)
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+def auth_records_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete refresh-token records past their expiry and codes expired over a day ago.
+
+    Expired refresh tokens are refused by their `exp` claim anyway, so reuse detection loses
+    nothing. Idempotent.
+    """
+    now = now or timezone.now()
+    tokens, _ = RefreshToken.objects.filter(expires_at__lt=now).delete()
+    codes, _ = OneTimeCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return {"refresh_tokens": tokens, "one_time_codes": codes}

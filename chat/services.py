@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.selectors import user_require_verified
 from chat.models import Conversation, Message
-from chat.prompts import ChatMessage, GuideContext, conversation_title
+from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
     _as_uuid,
     conversation_get_for_user,
@@ -181,12 +181,14 @@ def reply_job_load(*, message_id) -> ReplyJob:
     reply = Message.objects.select_related("conversation__user", "reply_to").get(pk=message_id)
     conversation = reply.conversation
     user = conversation.user
+    context = guide_context_for_user(user=user, today=user_local_date(user=user))
+    history = message_list_for_llm(conversation=conversation, up_to=reply.reply_to)
     return ReplyJob(
         user_id=user.pk,
         conversation_id=conversation.pk,
         message_id=reply.pk,
-        messages=message_list_for_llm(conversation=conversation, up_to=reply.reply_to),
-        context=guide_context_for_user(user=user, today=user_local_date(user=user)),
+        messages=build_messages(context, history),
+        context=context,
     )
 
 

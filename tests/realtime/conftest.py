@@ -65,6 +65,10 @@ class Client:
         while True:
             output = await self.ws.receive_output(timeout)
             if output["type"] == "websocket.close":
+                # Let the consumer run its disconnect handler, as a real server would.
+                await self.ws.send_input({"type": "websocket.disconnect",
+                                          "code": output.get("code")})
+                await self.ws.wait(timeout)
                 return output.get("code")
 
     async def close(self):

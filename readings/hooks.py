@@ -46,6 +46,11 @@ def off_daily_readings_created(callback: DailyReadingsCallback) -> None:
         _subscribers.remove(callback)
 
 
+def daily_readings_subscribers() -> tuple[DailyReadingsCallback, ...]:
+    """The current subscribers, in subscription order."""
+    return tuple(_subscribers)
+
+
 def daily_readings_created(*, reading_ids: Iterable[uuid.UUID]) -> None:
     """Hand freshly created (and committed) readings to every subscriber."""
     ids = list(reading_ids)

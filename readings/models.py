@@ -45,11 +45,21 @@ class NumerologyProfile(models.Model):
 
 
 class DailyReading(models.Model):
-    """A user's reading for one local date; exactly one per (user, reading_date)."""
+    """A user's reading for one local date; exactly one per (user, reading_date).
+
+    One index serves both needs: the unique index on (user, reading_date) is ordered
+    (user, -reading_date), so it also reads the history newest first. The foreign key gets no
+    index of its own (the unique index leads with user), which keeps bulk generation at two
+    indexes per row (primary key + this one).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_readings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="daily_readings",
+        db_index=False,  # covered by readings_daily_user_date_unique
+        db_constraint=False,
     )
     reading_date = models.DateField()
     personal_year = models.PositiveSmallIntegerField()
@@ -63,12 +73,12 @@ class DailyReading(models.Model):
 
     class Meta:
         constraints = [
+            # Unique (user, reading_date), indexed as (user, -reading_date).
             models.UniqueConstraint(
-                fields=["user", "reading_date"], name="readings_daily_user_date_unique"
+                models.F("user"),
+                models.F("reading_date").desc(),
+                name="readings_daily_user_date_unique",
             )
-        ]
-        indexes = [
-            models.Index(fields=["user", "-reading_date"], name="readings_daily_user_date_desc")
         ]
 
     def __str__(self) -> str:

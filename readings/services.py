@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,7 +26,7 @@ from readings.models import DailyReading, NumerologyProfile
 
 logger = logging.getLogger(__name__)
 
-GENERATION_BATCH_SIZE = 5000
+GENERATION_BATCH_SIZE = 10_000
 PROFILE_INCOMPLETE = "PROFILE_INCOMPLETE"
 
 
@@ -111,20 +110,18 @@ def numerology_profile_ensure(*, user: User) -> NumerologyProfile:
 
 
 # --- daily readings: values -------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReadingValues:
-    user_id: uuid.UUID
-    personal_year: int
-    personal_month: int
-    personal_day: int
-    lucky_number: int
-    lucky_colour_name: str
-    lucky_colour_hex: str
-    affirmation: str
+# One row of values: (user_id, personal_year, personal_month, personal_day, lucky_number,
+# lucky_colour_name, lucky_colour_hex, affirmation): the stage table's column order.
+ReadingRow = tuple[uuid.UUID, int, int, int, int, str, str, str]
 
 
 class _ReadingCalculator:
-    """The pure part of a reading, memoised per birth month/day and personal day for one date."""
+    """The pure part of a reading for one date, memoised per birth month/day and personal day.
+
+    Personal year/month/day depend only on the birth month and day and the reading date; the
+    lucky number, colour and affirmation are `engine.deterministic_choice` picks seeded with
+    ``"<user id>:<date>"`` among the personal day's correspondences and affirmations.
+    """
 
     def __init__(self, reading_date: date):
         self.reading_date = reading_date
@@ -143,7 +140,7 @@ class _ReadingCalculator:
             self._tables[number] = tables
         return tables
 
-    def values(self, user_id: uuid.UUID, birth_date: date) -> ReadingValues | None:
+    def row(self, user_id: uuid.UUID, birth_date: date) -> ReadingRow | None:
         if birth_date > self.reading_date:
             return None
         key = (birth_date.month, birth_date.day)
@@ -154,78 +151,121 @@ class _ReadingCalculator:
         numbers, colours, affirmations = self._tables_for(personal.day)
         seed = f"{user_id}:{self.date_text}"
         colour_name, colour_hex = engine.deterministic_choice(seed, colours)
-        return ReadingValues(
-            user_id=user_id,
-            personal_year=personal.year,
-            personal_month=personal.month,
-            personal_day=personal.day,
-            lucky_number=engine.deterministic_choice(seed, numbers),
-            lucky_colour_name=colour_name,
-            lucky_colour_hex=colour_hex,
-            affirmation=engine.deterministic_choice(seed, affirmations),
+        return (
+            user_id,
+            personal.year,
+            personal.month,
+            personal.day,
+            engine.deterministic_choice(seed, numbers),
+            colour_name,
+            colour_hex,
+            engine.deterministic_choice(seed, affirmations),
         )
 
 
 # --- daily readings: the one insert path ------------------------------------------------------
-_PG_INSERT = """
-INSERT INTO readings_dailyreading (
-    id, user_id, reading_date, personal_year, personal_month, personal_day,
-    lucky_number, lucky_colour_name, lucky_colour_hex, affirmation, generated_at
+_COLUMNS = (
+    "id",
+    "user_id",
+    "reading_date",
+    "personal_year",
+    "personal_month",
+    "personal_day",
+    "lucky_number",
+    "lucky_colour_name",
+    "lucky_colour_hex",
+    "affirmation",
+    "generated_at",
 )
-SELECT gen_random_uuid(), t.user_id, %s, t.py, t.pm, t.pd, t.ln, t.cn, t.ch, t.af, %s
-FROM unnest(
-    %s::uuid[], %s::smallint[], %s::smallint[], %s::smallint[], %s::smallint[],
-    %s::text[], %s::text[], %s::text[]
-) AS t(user_id, py, pm, pd, ln, cn, ch, af)
-ORDER BY t.user_id
+# PostgreSQL, fast path: the users were selected as having no reading, so the batch is COPYed
+# straight into the table. If a concurrent run got some of them first, the unique index stops
+# the COPY (nothing of it is kept) and the batch goes through the merge path instead.
+_PG_COPY = f"COPY readings_dailyreading ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_PG_COPY_TYPES = (
+    "uuid", "uuid", "date", "int2", "int2", "int2", "int2", "text", "text", "text", "timestamptz"
+)
+# PostgreSQL, merge path: COPY into a session-local stage table, then move it in one statement
+# that skips the (user, date) pairs that exist and returns the ids it created.
+_PG_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS readings_daily_stage (
+    user_id uuid, personal_year smallint, personal_month smallint, personal_day smallint,
+    lucky_number smallint, lucky_colour_name text, lucky_colour_hex text, affirmation text
+) ON COMMIT DELETE ROWS
+"""
+_PG_STAGE_COPY = "COPY readings_daily_stage FROM STDIN (FORMAT BINARY)"
+_PG_STAGE_TYPES = ("uuid", "int2", "int2", "int2", "int2", "text", "text", "text")
+_PG_MERGE = f"""
+WITH staged AS (DELETE FROM readings_daily_stage RETURNING *)
+INSERT INTO readings_dailyreading ({", ".join(_COLUMNS)})
+SELECT gen_random_uuid(), user_id, %s, personal_year, personal_month, personal_day,
+    lucky_number, lucky_colour_name, lucky_colour_hex, affirmation, %s
+FROM staged
+ORDER BY user_id
 ON CONFLICT (user_id, reading_date) DO NOTHING
 RETURNING id
-"""
+"""  # noqa: S608 - constant column names
 
 
-def _insert_postgresql(
-    rows: Sequence[ReadingValues], *, reading_date: date, generated_at: datetime
+def _insert_postgresql_copy(
+    rows: Iterable[ReadingRow], *, reading_date: date, generated_at: datetime
 ) -> list[uuid.UUID]:
-    params = [
-        reading_date,
-        generated_at,
-        [row.user_id for row in rows],
-        [row.personal_year for row in rows],
-        [row.personal_month for row in rows],
-        [row.personal_day for row in rows],
-        [row.lucky_number for row in rows],
-        [row.lucky_colour_name for row in rows],
-        [row.lucky_colour_hex for row in rows],
-        [row.affirmation for row in rows],
-    ]
+    ids: list[uuid.UUID] = []
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(_PG_COPY) as copy:
+            copy.set_types(_PG_COPY_TYPES)
+            write = copy.write_row
+            # Rows are computed while the server already stores the previous ones.
+            for row in rows:
+                reading_id = uuid.uuid4()
+                ids.append(reading_id)
+                write((reading_id, row[0], reading_date, *row[1:], generated_at))
+    return ids
+
+
+def _insert_postgresql_merge(
+    rows: Iterable[ReadingRow], *, reading_date: date, generated_at: datetime
+) -> list[uuid.UUID]:
     with connection.cursor() as cursor:
-        cursor.execute(_PG_INSERT, params)
+        cursor.execute(_PG_STAGE)
+        with connection.wrap_database_errors, cursor.cursor.copy(_PG_STAGE_COPY) as copy:
+            copy.set_types(_PG_STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_PG_MERGE, [reading_date, generated_at])
         return [row[0] for row in cursor.fetchall()]
 
 
 def _insert_generic(
-    rows: Sequence[ReadingValues], *, reading_date: date, generated_at: datetime
+    rows: Iterable[ReadingRow], *, reading_date: date, generated_at: datetime
 ) -> list[uuid.UUID]:
     """bulk_create ignoring conflicts; the fresh ids found afterwards are the ones inserted."""
     readings = [
         DailyReading(
             id=uuid.uuid4(),
-            user_id=row.user_id,
+            user_id=user_id,
             reading_date=reading_date,
-            personal_year=row.personal_year,
-            personal_month=row.personal_month,
-            personal_day=row.personal_day,
-            lucky_number=row.lucky_number,
-            lucky_colour_name=row.lucky_colour_name,
-            lucky_colour_hex=row.lucky_colour_hex,
-            affirmation=row.affirmation,
+            personal_year=year,
+            personal_month=month,
+            personal_day=day,
+            lucky_number=lucky_number,
+            lucky_colour_name=colour_name,
+            lucky_colour_hex=colour_hex,
+            affirmation=affirmation,
             generated_at=generated_at,
         )
-        for row in rows
+        for user_id, year, month, day, lucky_number, colour_name, colour_hex, affirmation in rows
     ]
     DailyReading.objects.bulk_create(readings, ignore_conflicts=True)
     ids = [reading.id for reading in readings]
     return list(DailyReading.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _insert_committed(insert, rows, *, reading_date: date) -> list[uuid.UUID]:
+    """Run ``insert`` in a transaction; its readings go to the subscribers after commit."""
+    with transaction.atomic():
+        created = insert(rows, reading_date=reading_date, generated_at=timezone.now())
+        hooks.daily_readings_created_on_commit(reading_ids=created)
+    return created
 
 
 def _daily_readings_insert(
@@ -237,17 +277,22 @@ def _daily_readings_insert(
     them) and hands them to the subscribers after commit.
     """
     calculator = _ReadingCalculator(reading_date)
-    rows = [
-        values
-        for user_id, birth_date in users
-        if (values := calculator.values(user_id, birth_date)) is not None
-    ]
-    if not rows:
-        return []
-    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_generic
-    with transaction.atomic():
-        created = insert(rows, reading_date=reading_date, generated_at=timezone.now())
-        hooks.daily_readings_created_on_commit(reading_ids=created)
+
+    def rows() -> Iterator[ReadingRow]:
+        for user_id, birth_date in users:
+            row = calculator.row(user_id, birth_date)
+            if row is not None:
+                yield row
+
+    if connection.vendor == "postgresql":
+        try:
+            created = _insert_committed(_insert_postgresql_copy, rows(), reading_date=reading_date)
+        except IntegrityError:  # a concurrent run created some of them meanwhile
+            created = _insert_committed(
+                _insert_postgresql_merge, rows(), reading_date=reading_date
+            )
+    else:
+        created = _insert_committed(_insert_generic, rows(), reading_date=reading_date)
     if created:
         readings_generated.inc(len(created))
     return created

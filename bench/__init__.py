@@ -1,0 +1,1 @@
+"""Benchmarks (never collected by the test suite): python -m bench.<name>."""

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "readings.daily_generate_due",
         "schedule": timedelta(minutes=5),
     },
+    "accounts-purge-expired-auth-records": {
+        "task": "accounts.purge_expired_auth_records",
+        "schedule": timedelta(hours=6),
+    },
     "realtime-sweep-orphan-replies": {
         "task": "realtime.sweep_orphan_replies",
         "schedule": timedelta(minutes=1),
@@ -210,6 +214,7 @@ RATES = {
     "auth": env_rate("auth", "10/min"),
     "auth_premium": env_rate("auth_premium", "20/min"),
     "login_account": env_rate("login_account", "5/min"),
+    "login_ip": env_rate("login_ip", "20/min"),
     "profile": env_rate("profile", "30/min"),
     "profile_premium": env_rate("profile_premium", "60/min"),
     "numerology": env_rate("numerology", "20/min"),

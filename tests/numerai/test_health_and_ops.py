@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
+@pytest.mark.embedded
 def test_health_is_healthy(api_client):
+    """Embedded default: every part is in-process; scaled health is tested with a worker."""
     response = api_client.get("/api/v1/health")
     assert response.status_code == 200, response.content
     data = response.json()["data"]

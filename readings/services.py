@@ -10,6 +10,7 @@ never duplicate a reading nor fail. Each created reading is handed once, after c
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -235,29 +236,40 @@ def _insert_postgresql_merge(
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert_generic(
+# SQLite (the embedded default): the batch travels as one JSON parameter; INSERT OR IGNORE
+# skips existing (user, date) pairs, and the fresh ids found afterwards are the ones inserted.
+_SQLITE_INSERT = f"""
+INSERT OR IGNORE INTO readings_dailyreading ({", ".join(_COLUMNS)})
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), %s,
+    json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'),
+    json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
+    json_extract(value, '$[8]'), %s
+FROM json_each(%s)
+"""  # noqa: S608 - constant column names
+_SQLITE_CREATED = """
+SELECT reading.id FROM json_each(%s) AS fresh
+JOIN readings_dailyreading AS reading ON reading.id = fresh.value
+"""
+
+
+def _insert_sqlite(
     rows: Iterable[ReadingRow], *, reading_date: date, generated_at: datetime
 ) -> list[uuid.UUID]:
-    """bulk_create ignoring conflicts; the fresh ids found afterwards are the ones inserted."""
-    readings = [
-        DailyReading(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            reading_date=reading_date,
-            personal_year=year,
-            personal_month=month,
-            personal_day=day,
-            lucky_number=lucky_number,
-            lucky_colour_name=colour_name,
-            lucky_colour_hex=colour_hex,
-            affirmation=affirmation,
-            generated_at=generated_at,
+    batch = [(uuid.uuid4().hex, row[0].hex, *row[1:]) for row in rows]
+    if not batch:
+        return []
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SQLITE_INSERT,
+            [
+                ops.adapt_datefield_value(reading_date),
+                ops.adapt_datetimefield_value(generated_at),
+                json.dumps(batch),
+            ],
         )
-        for user_id, year, month, day, lucky_number, colour_name, colour_hex, affirmation in rows
-    ]
-    DailyReading.objects.bulk_create(readings, ignore_conflicts=True)
-    ids = [reading.id for reading in readings]
-    return list(DailyReading.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        cursor.execute(_SQLITE_CREATED, [json.dumps([row[0] for row in batch])])
+        return [uuid.UUID(row[0]) for row in cursor.fetchall()]
 
 
 def _insert_committed(insert, rows, *, reading_date: date) -> list[uuid.UUID]:
@@ -292,7 +304,7 @@ def _daily_readings_insert(
                 _insert_postgresql_merge, rows(), reading_date=reading_date
             )
     else:
-        created = _insert_committed(_insert_generic, rows(), reading_date=reading_date)
+        created = _insert_committed(_insert_sqlite, rows(), reading_date=reading_date)
     if created:
         readings_generated.inc(len(created))
     return created

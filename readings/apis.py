@@ -149,8 +149,12 @@ class NumerologyCalculateApi(APIView):
         target_date = serializers.DateField(required=False, allow_null=True)
         options = serializers.DictField(required=False, allow_null=True)
 
+        class Meta:
+            ref_name = "NumerologyCalculateInput"
+
     class OutputSerializer(ChartOutputSerializer):
-        pass
+        class Meta:
+            ref_name = "NumerologyCalculateOutput"
 
     @extend_schema(
         operation_id="numerology_calculate",
@@ -179,6 +183,9 @@ class NumerologyProfileApi(APIView):
 
     class OutputSerializer(ChartOutputSerializer):
         calculated_at = serializers.DateTimeField()
+
+        class Meta:
+            ref_name = "NumerologyProfileOutput"
 
     @extend_schema(
         operation_id="numerology_profile",
@@ -218,12 +225,18 @@ class NumerologyCompatibilityApi(APIView):
                         )
             return attrs
 
+        class Meta:
+            ref_name = "NumerologyCompatibilityInput"
+
     class OutputSerializer(serializers.Serializer):
         a = serializers.DictField()
         b = serializers.DictField()
         relation = serializers.ChoiceField(choices=["natural_match", "different_group"])
         texts = serializers.DictField(child=serializers.CharField())
         options = serializers.DictField()
+
+        class Meta:
+            ref_name = "NumerologyCompatibilityOutput"
 
     @extend_schema(
         operation_id="numerology_compatibility",

@@ -196,8 +196,12 @@ def numerology_profile_is_current(*, profile: NumerologyProfile | None, user: Us
     )
 
 
-def birth_chart_cache_key(*, user_id: uuid.UUID, version: int, target_date: date) -> str:
-    return f"readings:chart:{user_id}:v{version}:{target_date.isoformat()}"
+def birth_chart_cache_key(*, profile: NumerologyProfile, target_date: date) -> str:
+    """Per user, profile (a profile removed and made again is a new one) and version, and day."""
+    return (
+        f"readings:chart:{profile.user_id}:{profile.pk.hex}:v{profile.version}:"
+        f"{target_date.isoformat()}"
+    )
 
 
 def _birth_chart_build(*, profile: NumerologyProfile, target_date: date) -> dict[str, Any]:
@@ -216,12 +220,10 @@ def _birth_chart_build(*, profile: NumerologyProfile, target_date: date) -> dict
 def birth_chart_get(*, profile: NumerologyProfile, target_date: date) -> dict[str, Any]:
     """The stored chart of ``profile`` with meanings and the cycles of ``target_date``.
 
-    Cached per (user, profile version, day): a recomputed profile has a new version, so a
-    change of birth data is never served from a stale entry.
+    Cached per (user, profile, version, day): a recomputed profile has a new version (and a
+    re-created one a new id), so a change of birth data is never served from a stale entry.
     """
-    key = birth_chart_cache_key(
-        user_id=profile.user_id, version=profile.version, target_date=target_date
-    )
+    key = birth_chart_cache_key(profile=profile, target_date=target_date)
     try:
         data = cache.get(key)
     except Exception:  # the cache is an optimisation: serve without it while Redis is down

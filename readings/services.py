@@ -2,9 +2,17 @@
 
 Daily readings are created set-based (`daily_readings_generate_due`,
 `daily_readings_generate_for_date`) or one at a time on a user's first request of the day
-(`daily_reading_get_or_create`); all three share one insert path that relies on the unique
-(user, reading_date) constraint (``ON CONFLICT DO NOTHING``), so concurrent or repeated runs
-never duplicate a reading nor fail. Each created reading is handed once, after commit, to
+(`daily_reading_get_or_create`); all three share one insert path built on the unique
+(user, reading_date) index, so concurrent or repeated runs never duplicate a reading nor fail:
+
+- PostgreSQL: each batch is COPYed straight into the table (the users were selected as having
+  no reading); if a concurrent run got some of them first, the unique index stops that COPY and
+  the batch is merged instead (COPY into a temporary table, then INSERT ... ON CONFLICT DO
+  NOTHING RETURNING id);
+- SQLite (the embedded default): one INSERT OR IGNORE of the batch sent as a JSON parameter,
+  then one query for which of the fresh ids are stored.
+
+Each created reading is handed exactly once, after its transaction commits, to
 `readings.hooks.daily_readings_created`.
 """
 
@@ -75,8 +83,14 @@ def numerology_profile_recompute(*, user: User) -> NumerologyProfile | None:
             "calculated_at": timezone.now(),
         }
         if profile is None:
-            profile = NumerologyProfile.objects.create(user=user, **fields)
-        else:
+            try:
+                with transaction.atomic():
+                    profile = NumerologyProfile.objects.create(user=user, **fields)
+            except IntegrityError:  # a concurrent request created it first
+                profile = NumerologyProfile.objects.select_for_update().get(user=user)
+            else:
+                fields = None
+        if fields is not None:
             for name, value in fields.items():
                 setattr(profile, name, value)
             profile.version += 1

@@ -99,3 +99,14 @@ def test_concurrent_first_requests_share_one_reading(hook_recorder):
     assert len({reading_id for result in results for reading_id in result}) == 1
     assert DailyReading.objects.filter(user=user).count() == 1
     assert len(hook_recorder.ids) == 1
+
+
+def test_concurrent_first_profile_reads_make_one_profile():
+    from readings.models import NumerologyProfile
+
+    user = UserFactory()
+    results = run_together(
+        *[(lambda: [services.numerology_profile_ensure(user=user).pk]) for _ in range(4)]
+    )
+    assert len({profile_id for result in results for profile_id in result}) == 1
+    assert NumerologyProfile.objects.filter(user=user).count() == 1

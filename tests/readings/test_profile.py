@@ -66,7 +66,8 @@ def test_profile_is_cached_per_version(api, user, django_assert_max_num_queries)
     data(api.get(PROFILE))
     profile = NumerologyProfile.objects.get(user=user)
     today = selectors.user_local_date(user=user)
-    key = selectors.birth_chart_cache_key(user_id=user.pk, version=1, target_date=today)
+    assert profile.version == 1
+    key = selectors.birth_chart_cache_key(profile=profile, target_date=today)
     assert cache.get(key) is not None
     # Served from the cache: the token's user and the profile row, nothing else.
     with django_assert_max_num_queries(2):
@@ -103,6 +104,15 @@ def test_clearing_the_date_of_birth_removes_the_profile(user):
         account_services.user_profile_update(user=user, data={"date_of_birth": None})
     assert not NumerologyProfile.objects.filter(user=user).exists()
     assert_error(client_for(user).get(PROFILE), 409, "PROFILE_INCOMPLETE")
+
+
+def test_a_profile_removed_and_made_again_is_not_served_from_the_cache(user):
+    api = client_for(user)
+    assert data(api.get(PROFILE))["numbers"]["life_path"]["value"] == 1
+    api.patch(USERS_PROFILE, {"date_of_birth": None})
+    api.patch(USERS_PROFILE, {"date_of_birth": "1936-10-12"})
+    assert NumerologyProfile.objects.get(user=user).version == 1  # a new profile
+    assert data(api.get(PROFILE))["numbers"]["life_path"]["value"] == 5
 
 
 def test_a_stale_profile_is_recomputed_on_read(api, user):

@@ -9,7 +9,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -101,9 +102,22 @@ async def _json_once(*, user, turn, envelope_meta: dict):
     yield json.dumps(body)
 
 
+class _StreamOrJsonNegotiation(DefaultContentNegotiation):
+    """`Accept: text/event-stream` matches no renderer (the stream bypasses them): instead of a
+    406, errors are rendered as the JSON envelope."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
 class ChatSendApi(APIView):
     """Sends a chat message; the reply as JSON, or as Server-Sent Events (`Accept:
     text/event-stream`) carrying the same `message.*` frames as the socket."""
+
+    content_negotiation_class = _StreamOrJsonNegotiation
 
     class InputSerializer(serializers.Serializer):
         conversation_id = serializers.UUIDField(required=False, allow_null=True)

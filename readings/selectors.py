@@ -87,8 +87,8 @@ def chart_payload(chart: dict[str, Any]) -> dict[str, Any]:
     """Add the meaning texts to an engine chart dict (``Chart.as_dict()``), as the API returns it.
 
     Every entry of ``numbers`` gets a ``meaning`` (and a ``karmic_debt_meaning`` when it carries
-    a karmic debt); each pinnacle gets its ``meaning``; ``meanings`` holds the texts of the
-    karmic lessons, hidden passions and challenges, in the order of their lists.
+    a karmic debt); each pinnacle and the Chaldean name number get a ``meaning``; ``meanings``
+    holds the texts of the karmic lessons, hidden passions and challenges, in list order.
     """
     data = dict(chart)
     numbers = {}
@@ -103,6 +103,11 @@ def chart_payload(chart: dict[str, Any]) -> dict[str, Any]:
         {**pinnacle, "meaning": _meaning("pinnacle", pinnacle["value"])}
         for pinnacle in chart["pinnacles"]
     ]
+    # The Chaldean whole-name number reads as that system's Expression (name) number.
+    data["chaldean"] = {
+        **chart["chaldean"],
+        "meaning": _meaning("expression", chart["chaldean"]["value"]),
+    }
     data["meanings"] = {
         "karmic_lessons": [_meaning("karmic_lesson", n) for n in chart["karmic_lessons"]],
         "hidden_passion": [_meaning("hidden_passion", n) for n in chart["hidden_passion"]],

@@ -64,7 +64,8 @@ def test_calculate_returns_the_issue_shape_with_meanings(api):
         assert_meaning(pinnacle["meaning"], "pinnacle", pinnacle["value"])
     assert chart["lo_shu"]["missing"] == [4, 5, 8] and chart["lo_shu"]["repeated"] == []
     assert set(chart["lo_shu"]["counts"]) == {str(d) for d in range(1, 10)}
-    assert chart["chaldean"] == {"compound": 80, "value": 8}
+    assert chart["chaldean"]["compound"] == 80 and chart["chaldean"]["value"] == 8
+    assert_meaning(chart["chaldean"]["meaning"], "expression", 8)
     meanings = chart["meanings"]
     for key, kind in (
         ("karmic_lessons", "karmic_lesson"),

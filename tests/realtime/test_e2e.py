@@ -2,74 +2,21 @@
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 import websockets
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rest(base, method, path, body=None, token=None):
-    request = urllib.request.Request(
-        base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json",
-                 **({"Authorization": f"Bearer {token}"} if token else {})},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+from tests.support.server import DaphneServer, create_user, manage, rest, server_env
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    env = {**os.environ, "NUMERAI_VAR_DIR": str(var), "SECRET_KEY": "e2e-" + "k" * 40,
-           "DEBUG": "0", "OFFLINE_GUIDE_WORDS_PER_SECOND": "200", "EMBEDDED_SCHEDULER": "0"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=300)
-    email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from accounts.models import User; import datetime;"
-         f"u = User.objects.create_user('{email}', 'Sunny-Meadow-42', full_name='Ada Lovelace',"
-         " date_of_birth=datetime.date(1990, 12, 10),"
-         " is_verified=True)"],
-        cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
-    )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port),
-         "asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/metrics", timeout=5):
-                break
-        except Exception:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.3)
-    yield {"base": base, "ws": f"ws://127.0.0.1:{port}/ws/v1/", "email": email,
-           "password": "Sunny-Meadow-42"}
-    process.terminate()
-    process.wait(timeout=30)
+    env = server_env(tmp_path_factory.mktemp("var"))
+    manage(env, "migrate", "--noinput")
+    user = create_user(env)
+    with DaphneServer(env) as daphne:
+        yield {"base": daphne.base, "ws": daphne.ws, **user}
 
 
 async def test_chat_over_a_real_socket(server):

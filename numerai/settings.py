@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "readings",
     "chat",
     "realtime",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# WhiteNoise also serves the apps' static files directly, so a bare `daphne asgi:application`
+# (no collectstatic) still serves the web client.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

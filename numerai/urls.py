@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("", include("web.urls")),  # the web client
     # Anything else under /api/ is a 404 in the envelope, whatever DEBUG says.
     re_path(r"^api/", api.not_found),
 ]

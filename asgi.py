@@ -13,14 +13,17 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from numerai.runtime import EmbeddedRuntime  # noqa: E402
+from realtime.lifecycle import GracefulShutdown  # noqa: E402
 from realtime.origin import AllowedOriginValidator  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = EmbeddedRuntime(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            "websocket": AllowedOriginValidator(URLRouter(websocket_urlpatterns)),
-        }
+    GracefulShutdown(
+        ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                "websocket": AllowedOriginValidator(URLRouter(websocket_urlpatterns)),
+            }
+        )
     )
 )

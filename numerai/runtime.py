@@ -84,14 +84,8 @@ class EmbeddedRuntime:
 
     async def __call__(self, scope, receive, send):
         self._start()
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    if self._scheduler is not None:
-                        self._scheduler.cancel()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "lifespan" and self._scheduler is not None:
+                self._scheduler.cancel()

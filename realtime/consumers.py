@@ -30,6 +30,9 @@ from realtime.streams import get_state
 logger = logging.getLogger(__name__)
 
 MAX_BAD_FRAMES = 20
+# Frames waiting for one socket. A client this far behind cannot keep up: it is closed with
+# 4503 ("reconnect and attach") rather than buffering without bound.
+OUTBOX_LIMIT = 512
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
@@ -56,8 +59,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.seen_seq: dict[str, int] = {}
         self.timers: list[asyncio.Task] = []
         self.closed = False
+        self.outbox: asyncio.Queue[str | int] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         offered = self.scope.get("subprotocols") or []
         await self.accept(protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None)
+        self.writer = asyncio.get_running_loop().create_task(self._write_loop())
         bearer = self._bearer_token()
         if bearer is not None:
             await self._authenticate(Request("auth", None, {"token": bearer}), token=bearer)
@@ -66,6 +71,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closed = True
+        self.writer.cancel()
         for timer in self.timers:
             timer.cancel()
         if self.user is not None:
@@ -93,9 +99,28 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self._close(protocol.AUTH_TIMEOUT)
 
     async def _close(self, code: int) -> None:
+        """Closes after the frames already queued (an `error` frame reaches the client first)."""
         if not self.closed:
             self.closed = True
-            await self.close(code=code)
+            self._enqueue(code)
+
+    def _enqueue(self, item: str | int) -> None:
+        try:
+            self.outbox.put_nowait(item)
+        except asyncio.QueueFull:
+            logger.warning("socket %s cannot keep up; closing with 4503", self.session_id)
+            self.closed = True
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.outbox.put_nowait(protocol.GOING_AWAY)
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self.outbox.get()
+            if isinstance(item, int):
+                await self.close(code=item)
+                return
+            await self.send(text_data=item)
 
     # --- inbound ----------------------------------------------------------------------------
 
@@ -141,7 +166,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def _send(self, payload: dict) -> None:
         if not self.closed:
-            await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+            self._enqueue(json.dumps(payload, separators=(",", ":")))
 
     # --- auth -------------------------------------------------------------------------------
 

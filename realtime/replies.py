@@ -40,6 +40,15 @@ REMOTE_CANCEL_POLL_S = 0.25
 _running: dict[str, ReplyRun] = {}
 
 
+async def _best_effort(what: str, awaitable) -> None:
+    """Delivery and buffering must never lose the reply: a Redis outage is logged, the text is
+    still collected and stored in the database at the end."""
+    try:
+        await awaitable
+    except Exception:
+        logger.warning("reply: %s failed", what, exc_info=True)
+
+
 class ReplyRun:
     def __init__(self, message_id: str):
         self.message_id = message_id
@@ -56,10 +65,12 @@ class ReplyRun:
         state = get_state()
         user_id = str(job.user_id)
         model = get_chat_model()
-        await state.reply_open(self.message_id, user_id, str(job.conversation_id))
-        await events.user_frame_send(user_id, frame("message.start", {
-            "conversation_id": str(job.conversation_id), "message_id": self.message_id,
-        }))
+        await _best_effort("buffer open", state.reply_open(
+            self.message_id, user_id, str(job.conversation_id)))
+        await _best_effort("message.start", events.user_frame_send(user_id, frame(
+            "message.start",
+            {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
+        )))
         parts: list[str] = []
         pending: list[str] = []
         seq = 0
@@ -73,10 +84,10 @@ class ReplyRun:
             pending.clear()
             seq += 1
             parts.append(text)
-            await state.reply_append(self.message_id, seq, text)
-            await events.user_frame_send(user_id, frame("message.delta", {
-                "message_id": self.message_id, "seq": seq, "delta": text,
-            }))
+            await _best_effort("buffer append", state.reply_append(self.message_id, seq, text))
+            await _best_effort("message.delta", events.user_frame_send(user_id, frame(
+                "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
+            )))
 
         async def flusher() -> None:
             while True:
@@ -130,23 +141,29 @@ class ReplyRun:
         if finished is None:  # already finished elsewhere (sweeper)
             return None
         if error is not None:
-            await events.user_frame_send(user_id, frame("message.error", {
-                "message_id": self.message_id, **error.as_dict(),
-            }))
+            await _best_effort("message.error", events.user_frame_send(user_id, frame(
+                "message.error", {"message_id": self.message_id, **error.as_dict()},
+            )))
         end = finished.end_data()
-        await get_state().reply_finish(self.message_id, end)
-        await events.user_event_publish(user_id, "message.end", end)
+        await _best_effort("buffer finish", get_state().reply_finish(self.message_id, end))
+        await _best_effort("message.end", events.user_event_publish(user_id, "message.end", end))
         if finished.new_title:
-            await events.user_event_publish(user_id, "conversation.updated", {
-                "conversation_id": str(finished.conversation_id), "title": finished.new_title,
-            })
+            await _best_effort("conversation.updated", events.user_event_publish(
+                user_id, "conversation.updated",
+                {"conversation_id": str(finished.conversation_id), "title": finished.new_title},
+            ))
         return finished
 
     async def _watch_remote_cancel(self) -> None:
         state = get_state()
         while True:
             await asyncio.sleep(REMOTE_CANCEL_POLL_S)
-            if await state.reply_cancel_requested(self.message_id):
+            try:
+                requested = await state.reply_cancel_requested(self.message_id)
+            except Exception:  # Redis unavailable: keep generating, check again later
+                logger.debug("reply %s: cancel flag unreadable", self.message_id, exc_info=True)
+                continue
+            if requested:
                 self.stop("cancelled")
                 return
 

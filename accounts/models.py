@@ -1,4 +1,5 @@
 import uuid
+from datetime import time
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -130,3 +131,97 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.user_id} via {self.channel}"
+
+
+# --- mobile pushes ----------------------------------------------------------------------------
+class Device(models.Model):
+    """A device registered for pushes: its FCM registration token (unique across users)."""
+
+    class Platform(models.TextChoices):
+        IOS = "ios", "iOS"
+        ANDROID = "android", "Android"
+        WEB = "web", "Web"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    token = models.CharField(max_length=512, unique=True)
+    platform = models.CharField(max_length=8, choices=Platform.choices)
+    app_version = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "last_seen"], name="accounts_device_user_seen")]
+
+    def __str__(self) -> str:
+        # Never the whole token: it is a credential for pushing to this device.
+        return f"{self.platform} device …{self.token[-6:]} of {self.user_id}"
+
+
+class NotificationSettings(models.Model):
+    """What the user is pushed and when; a user without a row has the defaults."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    daily_reading_enabled = models.BooleanField(default=True)
+    # Local wall-clock time (the user's time zone) the daily reading is generated and pushed.
+    delivery_time = models.TimeField(default=time(7, 0))
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    chat_reply_enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
+class PushDelivery(models.Model):
+    """One push to all devices of a user: the outbox row that makes sending idempotent.
+
+    Unique per (user, kind, key) — e.g. ("reading.daily", "2026-11-27") — so a reading handed
+    over twice, or a task run twice, notifies once. The content is stored with it, so the
+    sending task takes only ids; `pending_device_ids` lists the devices a transient error left
+    to retry.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        RETRY = "retry", "Waiting to retry"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_deliveries")
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=1000)
+    data = models.JSONField(default=dict)
+    collapse_key = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=32, blank=True, default="")
+    pending_device_ids = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    removed_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "push deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="accounts_push_user_kind_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="accounts_push_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} to {self.user_id}: {self.status}"

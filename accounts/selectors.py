@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from accounts.models import User
-from numerai.errors import Forbidden, NotAuthenticated
+from accounts.models import Device, NotificationSettings, User
+from numerai.errors import Forbidden, NotAuthenticated, NotFound
 
 
 def user_get_active(*, user_id: uuid.UUID | str, issued_at: datetime | None = None) -> User:
@@ -44,3 +46,68 @@ def user_get_by_contact(*, email: str | None = None, phone: str | None = None) -
     if phone:
         return User.objects.filter(phone=phone.strip()).first()
     return None
+
+
+# --- devices and notification settings --------------------------------------------------------
+# Which setting lets a kind of push through, and its value for a user without settings.
+PUSH_KIND_SETTINGS: dict[str, tuple[str, bool]] = {
+    "reading.daily": ("daily_reading_enabled", True),
+    "chat.reply": ("chat_reply_enabled", False),
+}
+
+
+def device_list_for_user(*, user: User) -> list[Device]:
+    """The user's devices, most recently seen first."""
+    return list(Device.objects.filter(user=user).order_by("-last_seen", "-created_at"))
+
+
+def device_get_for_user(*, user: User, token_or_id: str) -> Device:
+    """The user's device with this id or token; `NotFound` otherwise (others' look the same)."""
+    value = (token_or_id or "").strip()
+    match = Q(token=value)
+    try:
+        match |= Q(pk=uuid.UUID(value))
+    except ValueError:
+        pass
+    device = Device.objects.filter(match, user=user).first() if value else None
+    if device is None:
+        raise NotFound("Device not found.")
+    return device
+
+
+def notification_settings_get(*, user: User) -> NotificationSettings:
+    """The user's settings; an unsaved row with the defaults when they never changed any."""
+    found = NotificationSettings.objects.filter(user=user).first()
+    return found if found is not None else NotificationSettings(user=user)
+
+
+def quiet_hours_contain(
+    *, start: time | None, end: time | None, local_time: time
+) -> bool:
+    """True when ``local_time`` falls in [start, end); the window may wrap midnight.
+
+    No window (either end missing, or start == end) contains nothing.
+    """
+    if start is None or end is None or start == end:
+        return False
+    moment = local_time.replace(second=0, microsecond=0, tzinfo=None)
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def push_user_ids_accepting(*, user_ids: Iterable[uuid.UUID], kind: str) -> set[uuid.UUID]:
+    """Of ``user_ids``, the active users with a device whose settings allow ``kind`` (1 query)."""
+    field, default = PUSH_KIND_SETTINGS[kind]
+    enabled = Q(**{f"user__notification_settings__{field}": True})
+    if default:
+        enabled |= Q(user__notification_settings__isnull=True)
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(
+        Device.objects.filter(enabled, user_id__in=ids, user__is_active=True)
+        .order_by()
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

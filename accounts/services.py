@@ -10,9 +10,12 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import secrets
 import time
 import uuid
+import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,12 +25,34 @@ from django.contrib.auth import password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.models import OneTimeCode, RefreshToken, User
-from accounts.selectors import user_get_by_contact
+from accounts.models import (
+    Device,
+    NotificationSettings,
+    OneTimeCode,
+    PushDelivery,
+    RefreshToken,
+    User,
+)
+from accounts.push import (
+    PushJob,
+    PushMessage,
+    PushOutcome,
+    PushResult,
+    get_push_backend,
+    mask_token,
+)
+from accounts.selectors import (
+    PUSH_KIND_SETTINGS,
+    device_get_for_user,
+    push_user_ids_accepting,
+    quiet_hours_contain,
+    user_get_by_contact,
+)
 from accounts.signals import user_birth_data_changed
 from accounts.sms import get_sms_backend
 from accounts.tokens import (
@@ -655,3 +680,461 @@ def auth_records_purge(*, now: datetime | None = None) -> dict[str, int]:
     tokens, _ = RefreshToken.objects.filter(expires_at__lt=now).delete()
     codes, _ = OneTimeCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     return {"refresh_tokens": tokens, "one_time_codes": codes}
+
+
+# --- devices ----------------------------------------------------------------------------------
+DEVICE_LIMIT = 20
+DEVICE_TOKEN_MAX = 512
+_DEVICE_TOKEN_RE = re.compile(r"^[A-Za-z0-9_:.\-]+$")
+
+
+def _device_token_clean(token: str) -> str:
+    token = (token or "").strip()
+    if not token:
+        raise InvalidInput("token", "This field may not be blank.")
+    if len(token) > DEVICE_TOKEN_MAX:
+        raise InvalidInput("token", f"Ensure this field has no more than {DEVICE_TOKEN_MAX} "
+                           "characters.")
+    if not _DEVICE_TOKEN_RE.match(token):
+        raise InvalidInput("token", "This is not a push registration token.")
+    return token
+
+
+def device_register(
+    *, user: User, token: str, platform: str, app_version: str = ""
+) -> Device:
+    """Register (or refresh) the push token of one of the user's devices.
+
+    A token registered before — by this user or another one (a shared or resold phone) — moves
+    to this user and is updated. A user keeps at most `DEVICE_LIMIT` devices: the ones seen
+    longest ago are dropped.
+    """
+    token = _device_token_clean(token)
+    if platform not in Device.Platform.values:
+        raise InvalidInput("platform", f'"{platform}" is not a valid choice.')
+    app_version = (app_version or "").strip()[:32]
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _device_register(
+                    user=user, token=token, platform=platform, app_version=app_version
+                )
+        except IntegrityError:  # the same token registered concurrently: update that one
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _device_register(*, user: User, token: str, platform: str, app_version: str) -> Device:
+    now = timezone.now()
+    # One registration of the user at a time, so the device limit holds under concurrency.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    device = Device.objects.select_for_update().filter(token=token).first()
+    if device is None:
+        device = Device.objects.create(
+            user=user, token=token, platform=platform, app_version=app_version, last_seen=now
+        )
+        logger.info(
+            "push device registered",
+            extra={"user_id": str(user.pk), "push_token": mask_token(token)},
+        )
+    else:
+        previous_user_id = device.user_id
+        device.user = user
+        device.platform = platform
+        device.app_version = app_version
+        device.last_seen = now
+        device.save(update_fields=["user", "platform", "app_version", "last_seen"])
+        if previous_user_id != user.pk:
+            logger.info(
+                "push device moved to another user",
+                extra={"user_id": str(user.pk), "push_token": mask_token(token)},
+            )
+    surplus = list(
+        Device.objects.filter(user=user)
+        .exclude(pk=device.pk)
+        .order_by("-last_seen", "-created_at")
+        .values_list("pk", flat=True)[DEVICE_LIMIT - 1 :]
+    )
+    if surplus:
+        Device.objects.filter(pk__in=surplus).delete()
+        logger.info(
+            "oldest push devices dropped", extra={"user_id": str(user.pk), "count": len(surplus)}
+        )
+    return device
+
+
+def device_delete(*, user: User, token_or_id: str) -> None:
+    """Forget one of the user's devices, by id or token; `NotFound` for anyone else's."""
+    device = device_get_for_user(user=user, token_or_id=token_or_id)
+    device.delete()
+    logger.info(
+        "push device removed",
+        extra={"user_id": str(user.pk), "push_token": mask_token(device.token)},
+    )
+
+
+# --- notification settings --------------------------------------------------------------------
+NOTIFICATION_SETTINGS_FIELDS = (
+    "daily_reading_enabled",
+    "delivery_time",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "chat_reply_enabled",
+)
+
+
+def notification_settings_update(*, user: User, data: dict) -> NotificationSettings:
+    """Change some notification settings (absent keys are kept); returns them all.
+
+    Quiet hours are both set or both null; they may wrap midnight (22:00 → 07:00).
+    """
+    unknown = set(data) - set(NOTIFICATION_SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "This field cannot be changed.")
+    with transaction.atomic():
+        current, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
+        for field, value in data.items():
+            if field == "delivery_time" and value is None:
+                raise InvalidInput(field, "This field may not be null.")
+            if field in ("daily_reading_enabled", "chat_reply_enabled") and value is None:
+                raise InvalidInput(field, "This field may not be null.")
+            setattr(current, field, value)
+        start, end = current.quiet_hours_start, current.quiet_hours_end
+        if (start is None) != (end is None):
+            missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+            raise InvalidInput(missing, "Set both ends of the quiet hours, or neither.")
+        if start is not None and start == end:
+            raise InvalidInput("quiet_hours_end", "Quiet hours must not start and end at once.")
+        current.save()
+    logger.info(
+        "notification settings updated",
+        extra={"user_id": str(user.pk), "fields": sorted(data)},
+    )
+    return current
+
+
+# --- pushes -----------------------------------------------------------------------------------
+PUSH_TASK_BATCH = 100  # deliveries per `accounts.push_deliver` task
+PUSH_MAX_ATTEMPTS = 6  # per delivery: the first send and five retries
+PUSH_CLAIM_STALE = timedelta(minutes=10)  # a "sending" claim older than this was lost
+PUSH_EXPIRY = timedelta(hours=24)  # older deliveries are not sent any more
+PUSH_KEEP = timedelta(days=30)  # finished deliveries are purged after this
+
+DeliveryStatus = PushDelivery.Status
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """A push an upper layer asks for: one message to all of a user's devices.
+
+    ``(user_id, kind, key)`` identifies it: asking twice sends once. ``kind`` is a key of
+    `accounts.selectors.PUSH_KIND_SETTINGS` (the setting that must allow it).
+    """
+
+    user_id: uuid.UUID
+    kind: str
+    key: str
+    title: str
+    body: str
+    data: dict[str, str]
+    collapse_key: str = ""
+
+
+class PushRetryNeeded(Exception):
+    """Raised after a batch where some tokens failed transiently (the task retries them)."""
+
+    def __init__(self, delivery_ids: list[uuid.UUID]):
+        super().__init__(f"{len(delivery_ids)} deliveries wait for a retry")
+        self.delivery_ids = delivery_ids
+
+
+@dataclass
+class PushReport:
+    claimed: int = 0
+    sent: int = 0  # deliveries that reached at least one device
+    skipped: int = 0
+    failed: int = 0
+    retry: int = 0
+    tokens_ok: int = 0
+    tokens_removed: int = 0
+    tokens_transient: int = 0
+    tokens_failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def push_deliveries_create(*, requests: Iterable[PushRequest]) -> list[uuid.UUID]:
+    """Record the pushes the users' settings allow and send them after commit (a task).
+
+    Users without a device, or who turned the kind off, get nothing recorded. A request whose
+    (user, kind, key) was recorded before is ignored. Returns the ids recorded now. Queries:
+    one per kind, then one insert and one read per 1,000 pushes.
+    """
+    requests = list(requests)
+    by_kind: dict[str, set[uuid.UUID]] = {}
+    for request in requests:
+        if request.kind not in PUSH_KIND_SETTINGS:
+            raise ValueError(f"unknown push kind {request.kind!r}")
+        by_kind.setdefault(request.kind, set()).add(request.user_id)
+    accepting = {
+        kind: push_user_ids_accepting(user_ids=user_ids, kind=kind)
+        for kind, user_ids in by_kind.items()
+    }
+    now = timezone.now()
+    rows = [
+        PushDelivery(
+            id=uuid.uuid4(),
+            user_id=request.user_id,
+            kind=request.kind,
+            key=request.key[:64],
+            title=request.title[:200],
+            body=request.body[:1000],
+            data=dict(request.data),
+            collapse_key=(request.collapse_key or "")[:64],
+            created_at=now,
+        )
+        for request in requests
+        if request.user_id in accepting[request.kind]
+    ]
+    created: list[uuid.UUID] = []
+    with transaction.atomic():
+        for chunk in _chunks(rows, 1000):
+            PushDelivery.objects.bulk_create(chunk, ignore_conflicts=True)
+            created.extend(
+                PushDelivery.objects.filter(pk__in=[row.pk for row in chunk]).values_list(
+                    "pk", flat=True
+                )
+            )
+        if created:
+            transaction.on_commit(partial(push_deliveries_enqueue, delivery_ids=created))
+    return created
+
+
+def push_deliveries_enqueue(*, delivery_ids: Iterable[uuid.UUID]) -> int:
+    """Hand deliveries to `accounts.push_deliver`, `PUSH_TASK_BATCH` per task. Returns tasks.
+
+    A broker failure is logged; the deliveries stay pending for `push_deliveries_resume`.
+    """
+    from accounts import tasks  # the tasks import this module
+
+    ids = [str(delivery_id) for delivery_id in delivery_ids]
+    sent = 0
+    for chunk in _chunks(ids, PUSH_TASK_BATCH):
+        try:
+            tasks.push_deliver.delay(delivery_ids=chunk)
+            sent += 1
+        except Exception:
+            logger.exception("push task could not be enqueued", extra={"deliveries": len(chunk)})
+    return sent
+
+
+def _push_claim(*, delivery_ids: list[uuid.UUID], now: datetime) -> list[PushDelivery]:
+    """Mark the deliveries this run sends as "sending"; concurrent runs skip them."""
+    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY]) | Q(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - PUSH_CLAIM_STALE
+    )
+    with transaction.atomic():
+        deliveries = PushDelivery.objects.filter(claimable, pk__in=delivery_ids)
+        if connection.features.has_select_for_update_skip_locked:
+            deliveries = deliveries.select_for_update(skip_locked=True, of=("self",))
+        claimed = list(deliveries.select_related("user"))
+        if claimed:
+            PushDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
+                status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    for delivery in claimed:
+        delivery.attempts += 1
+        delivery.claimed_at = now
+    return claimed
+
+
+def _push_skip_reason(
+    delivery: PushDelivery, settings_row: NotificationSettings | None, now: datetime
+) -> str | None:
+    field, default = PUSH_KIND_SETTINGS.get(delivery.kind, (None, False))
+    if field is None:
+        return "unknown_kind"
+    if not delivery.user.is_active:
+        return "inactive"
+    if now - delivery.created_at > PUSH_EXPIRY:
+        return "expired"
+    enabled = getattr(settings_row, field) if settings_row is not None else default
+    if not enabled:
+        return "disabled"
+    if settings_row is not None and settings_row.quiet_hours_start is not None:
+        local = _user_local_time(user=delivery.user, now=now)
+        if quiet_hours_contain(
+            start=settings_row.quiet_hours_start,
+            end=settings_row.quiet_hours_end,
+            local_time=local,
+        ):
+            return "quiet_hours"
+    return None
+
+
+def _user_local_time(*, user: User, now: datetime):
+    """The user's wall-clock time at ``now`` (UTC for an unknown zone)."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return now.astimezone(zone).time()
+
+
+def push_deliveries_send(
+    *, delivery_ids: Iterable[uuid.UUID | str], now: datetime | None = None
+) -> PushReport:
+    """Send these deliveries (idempotent: only pending ones, each once; retries only the tokens
+    that failed transiently).
+
+    Each goes to all the user's devices (on a retry: the devices still waiting) unless the
+    setting of its kind is off, it is inside the user's quiet hours (their time zone), or it
+    is older than `PUSH_EXPIRY`. Tokens the push service reports unregistered or invalid are
+    deleted. Raises `PushRetryNeeded` when some tokens should be tried again (after the results
+    are stored), until a delivery has had `PUSH_MAX_ATTEMPTS`.
+    """
+    now = now or timezone.now()
+    ids = [uuid.UUID(str(delivery_id)) for delivery_id in delivery_ids]
+    report = PushReport()
+    deliveries = _push_claim(delivery_ids=ids, now=now)
+    report.claimed = len(deliveries)
+    if not deliveries:
+        return report
+    user_ids = {delivery.user_id for delivery in deliveries}
+    settings_rows = {
+        row.user_id: row for row in NotificationSettings.objects.filter(user_id__in=user_ids)
+    }
+    devices_of: dict[uuid.UUID, list[Device]] = {}
+    for device in Device.objects.filter(user_id__in=user_ids).order_by("created_at"):
+        devices_of.setdefault(device.user_id, []).append(device)
+
+    jobs: list[PushJob] = []
+    targets: list[tuple[PushDelivery, list[Device]]] = []
+    for delivery in deliveries:
+        delivery.finished_at = now
+        reason = _push_skip_reason(delivery, settings_rows.get(delivery.user_id), now)
+        devices = devices_of.get(delivery.user_id, [])
+        if delivery.pending_device_ids is not None:
+            waiting = set(delivery.pending_device_ids)
+            devices = [device for device in devices if str(device.pk) in waiting]
+        if reason is None and not devices:
+            reason = "no_devices"
+        if reason is not None:
+            delivery.status, delivery.reason = DeliveryStatus.SKIPPED, reason
+            delivery.pending_device_ids = None
+            report.skipped += 1
+            continue
+        message = PushMessage(
+            title=delivery.title,
+            body=delivery.body,
+            data={str(key): str(value) for key, value in (delivery.data or {}).items()},
+            collapse_key=delivery.collapse_key or None,
+            ttl_seconds=int(PUSH_EXPIRY.total_seconds()),
+        )
+        jobs.append(PushJob(message=message, tokens=[device.token for device in devices]))
+        targets.append((delivery, devices))
+
+    results = _push_backend_send(jobs) if jobs else []
+    removed: list[uuid.UUID] = []
+    retry_ids: list[uuid.UUID] = []
+    for (delivery, devices), job_results in zip(targets, results, strict=True):
+        transient: list[str] = []
+        for device, result in zip(devices, job_results, strict=True):
+            if result.outcome is PushOutcome.OK:
+                delivery.sent_count += 1
+                report.tokens_ok += 1
+            elif result.outcome.removes_token:
+                removed.append(device.pk)
+                delivery.removed_count += 1
+                report.tokens_removed += 1
+                logger.info(
+                    "push token removed: %s",
+                    result.error_code,
+                    extra={
+                        "user_id": str(delivery.user_id),
+                        "push_token": mask_token(device.token),
+                    },
+                )
+            elif result.outcome is PushOutcome.TRANSIENT:
+                transient.append(str(device.pk))
+                report.tokens_transient += 1
+            else:
+                report.tokens_failed += 1
+        if transient and delivery.attempts < PUSH_MAX_ATTEMPTS:
+            delivery.status, delivery.reason = DeliveryStatus.RETRY, "transient"
+            delivery.pending_device_ids = transient
+            delivery.finished_at = None
+            retry_ids.append(delivery.pk)
+            report.retry += 1
+            continue
+        delivery.pending_device_ids = None
+        if delivery.sent_count:
+            delivery.status, delivery.reason = DeliveryStatus.SENT, ""
+            report.sent += 1
+        else:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.reason = "transient_exhausted" if transient else "no_valid_device"
+            report.failed += 1
+
+    with transaction.atomic():
+        if removed:
+            Device.objects.filter(pk__in=removed).delete()
+        PushDelivery.objects.bulk_update(
+            deliveries,
+            ["status", "reason", "pending_device_ids", "sent_count", "removed_count",
+             "finished_at"],
+        )
+    logger.info("pushes sent", extra=report.as_dict())
+    if retry_ids:
+        raise PushRetryNeeded(retry_ids)
+    return report
+
+
+def _push_backend_send(jobs: list[PushJob]) -> list[list[PushResult]]:
+    """The backend's results; a backend that fails outright counts as a transient error."""
+    try:
+        results = get_push_backend().send(jobs)
+        if len(results) != len(jobs) or any(
+            len(r) != len(job.tokens) for r, job in zip(results, jobs, strict=True)
+        ):
+            raise RuntimeError("the push backend answered a different number of results")
+        return results
+    except Exception:
+        logger.exception("push backend failed")
+        return [
+            [PushResult(token, PushOutcome.TRANSIENT, "BACKEND_ERROR") for token in job.tokens]
+            for job in jobs
+        ]
+
+
+def push_deliveries_resume(*, now: datetime | None = None) -> int:
+    """Re-enqueue deliveries a lost task left behind (beat). Returns how many.
+
+    Pending ones older than 5 minutes, retries not attempted for 15 minutes (past the longest
+    backoff) and lost "sending" claims; all younger than `PUSH_EXPIRY`. Sending stays
+    idempotent: a delivery still owned by a live task is skipped by the claim.
+    """
+    now = now or timezone.now()
+    stuck = PushDelivery.objects.filter(created_at__gte=now - PUSH_EXPIRY).filter(
+        Q(status=DeliveryStatus.PENDING, created_at__lt=now - timedelta(minutes=5))
+        | Q(status=DeliveryStatus.RETRY, claimed_at__lt=now - timedelta(minutes=15))
+        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - PUSH_CLAIM_STALE)
+    )
+    ids = list(stuck.order_by("created_at").values_list("pk", flat=True)[:10_000])
+    if ids:
+        push_deliveries_enqueue(delivery_ids=ids)
+    return len(ids)
+
+
+def push_deliveries_purge(*, now: datetime | None = None) -> int:
+    """Delete delivery records older than `PUSH_KEEP` (they only guard against repeats)."""
+    now = now or timezone.now()
+    deleted, _ = PushDelivery.objects.filter(created_at__lt=now - PUSH_KEEP).delete()
+    return deleted

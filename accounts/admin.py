@@ -4,7 +4,15 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 
 from accounts import services
-from accounts.models import OneTimeCode, RefreshToken, User
+from accounts.models import (
+    Device,
+    NotificationSettings,
+    OneTimeCode,
+    PushDelivery,
+    RefreshToken,
+    User,
+)
+from accounts.push import mask_token
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -101,3 +109,50 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     exclude = ("code_hash",)
     readonly_fields = ("destination", "sent_at", "expires_at", "attempts")
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("token_hint", "user", "platform", "app_version", "last_seen", "created_at")
+    list_filter = ("platform",)
+    search_fields = ("user__email", "user__phone")
+    raw_id_fields = ("user",)
+    # The token is a credential for pushing to the device: shown masked, never editable.
+    exclude = ("token",)
+    readonly_fields = ("token_hint", "created_at", "last_seen")
+    ordering = ("-last_seen",)
+
+    @admin.display(description="token")
+    def token_hint(self, obj: Device) -> str:
+        return mask_token(obj.token)
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "daily_reading_enabled",
+        "delivery_time",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "chat_reply_enabled",
+    )
+    list_filter = ("daily_reading_enabled", "chat_reply_enabled")
+    search_fields = ("user__email", "user__phone")
+    raw_id_fields = ("user",)
+
+
+@admin.register(PushDelivery)
+class PushDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("kind", "key", "user", "status", "reason", "sent_count", "attempts",
+                    "created_at")
+    list_filter = ("kind", "status", "reason")
+    search_fields = ("user__email", "key")
+    raw_id_fields = ("user",)
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time as dt_time
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
+from accounts.models import Device
+from accounts.push import mask_token
 from accounts.validators import (
     FULL_NAME_MAX,
     phone_normalize,
@@ -422,3 +427,194 @@ class UserDeleteApi(APIView):
         serializer.is_valid(raise_exception=True)
         services.user_delete(user=request.user, **serializer.validated_data)
         return detail("Account deleted.")
+
+
+# --- notifications ----------------------------------------------------------------------------
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "07:00"}
+)
+class LocalTimeField(serializers.Field):
+    """A local wall-clock time as "HH:MM" (24 h)."""
+
+    default_error_messages = {"invalid": 'Enter a time as "HH:MM", from 00:00 to 23:59.'}
+
+    def to_internal_value(self, data):
+        match = _HHMM.match(data) if isinstance(data, str) else None
+        if match is None:
+            self.fail("invalid")
+        return dt_time(int(match.group(1)), int(match.group(2)))
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
+
+class NotificationsApi(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "notifications"
+
+
+class DeviceOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    platform = serializers.CharField()
+    app_version = serializers.CharField()
+    token_hint = serializers.SerializerMethodField(
+        help_text="The last 6 characters of the token (the whole token is never shown)."
+    )
+    created_at = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Device"
+
+    def get_token_hint(self, device) -> str:
+        return mask_token(device.token)
+
+
+class DeviceTokenInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=services.DEVICE_TOKEN_MAX)
+
+    class Meta:
+        ref_name = "DeviceTokenInput"
+
+
+class DeletedOutputSerializer(serializers.Serializer):
+    deleted = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "Deleted"
+
+
+class NotificationDeviceListApi(NotificationsApi):
+    class InputSerializer(serializers.Serializer):
+        token = serializers.CharField(max_length=services.DEVICE_TOKEN_MAX)
+        platform = serializers.ChoiceField(choices=Device.Platform.choices)
+        app_version = serializers.CharField(
+            required=False, allow_blank=True, allow_null=True, max_length=32
+        )
+
+        class Meta:
+            ref_name = "DeviceRegisterInput"
+
+    @extend_schema(
+        operation_id="notifications_devices_list",
+        tags=["notifications"],
+        responses={200: DeviceOutputSerializer(many=True)},
+        description="The caller's registered devices, most recently seen first.",
+    )
+    def get(self, request):
+        devices = selectors.device_list_for_user(user=request.user)
+        return Response(DeviceOutputSerializer(devices, many=True).data)
+
+    @extend_schema(
+        operation_id="notifications_devices_register",
+        tags=["notifications"],
+        request=InputSerializer,
+        responses={201: DeviceOutputSerializer},
+        description="Register the FCM registration token of a device (again: it is updated, "
+        "and moves to the caller if another account had it). At most 20 devices per user: "
+        "the one seen longest ago is dropped.",
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        device = services.device_register(
+            user=request.user,
+            token=data["token"],
+            platform=data["platform"],
+            app_version=data.get("app_version") or "",
+        )
+        return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="notifications_devices_unregister",
+        tags=["notifications"],
+        request=DeviceTokenInputSerializer,
+        responses={200: DeletedOutputSerializer},
+        description="Forget the device with this token (the caller's own only; 404 otherwise).",
+    )
+    def delete(self, request):
+        serializer = DeviceTokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.device_delete(user=request.user, token_or_id=serializer.validated_data["token"])
+        return Response({"deleted": True})
+
+
+class NotificationDeviceDetailApi(NotificationsApi):
+    @extend_schema(
+        operation_id="notifications_devices_delete",
+        tags=["notifications"],
+        responses={200: DeletedOutputSerializer},
+        description="Forget one of the caller's devices, named by its id or its token "
+        "(404 for anyone else's).",
+    )
+    def delete(self, request, token_or_id: str):
+        services.device_delete(user=request.user, token_or_id=token_or_id)
+        return Response({"deleted": True})
+
+
+class NotificationSettingsOutputSerializer(serializers.Serializer):
+    daily_reading_enabled = serializers.BooleanField()
+    delivery_time = LocalTimeField(help_text="Local time of the daily reading.")
+    quiet_hours_start = LocalTimeField(allow_null=True)
+    quiet_hours_end = LocalTimeField(allow_null=True)
+    chat_reply_enabled = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "NotificationSettings"
+
+
+class NotificationSettingsApi(NotificationsApi):
+    class InputSerializer(serializers.Serializer):
+        daily_reading_enabled = serializers.BooleanField(required=False)
+        delivery_time = LocalTimeField(required=False)
+        quiet_hours_start = LocalTimeField(required=False, allow_null=True)
+        quiet_hours_end = LocalTimeField(required=False, allow_null=True)
+        chat_reply_enabled = serializers.BooleanField(required=False)
+
+        class Meta:
+            ref_name = "NotificationSettingsInput"
+
+    @extend_schema(
+        operation_id="notifications_settings_get",
+        tags=["notifications"],
+        responses={200: NotificationSettingsOutputSerializer},
+        description="What the caller is pushed and when (the defaults until they change any).",
+    )
+    def get(self, request):
+        current = selectors.notification_settings_get(user=request.user)
+        return Response(NotificationSettingsOutputSerializer(current).data)
+
+    @extend_schema(
+        operation_id="notifications_settings_update",
+        tags=["notifications"],
+        request=InputSerializer,
+        responses={200: NotificationSettingsOutputSerializer},
+        description='Change the settings; omitted fields are kept. Times are local "HH:MM". '
+        "Quiet hours (both ends or neither) may wrap midnight; no daily reading is pushed "
+        "inside them. The delivery time also schedules the daily reading itself.",
+    )
+    def put(self, request):
+        return self._update(request)
+
+    @extend_schema(
+        operation_id="notifications_settings_partial_update",
+        tags=["notifications"],
+        request=InputSerializer,
+        responses={200: NotificationSettingsOutputSerializer},
+        description="Change some settings (same as PUT: omitted fields are kept).",
+    )
+    def patch(self, request):
+        return self._update(request)
+
+    def _update(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.notification_settings_update(
+            user=request.user, data=serializer.validated_data
+        )
+        return Response(NotificationSettingsOutputSerializer(updated).data)

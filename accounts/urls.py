@@ -18,4 +18,19 @@ urlpatterns = [
     ),
     path("users/profile", apis.UserProfileApi.as_view(), name="users-profile"),
     path("users/me", apis.UserDeleteApi.as_view(), name="users-me"),
+    path(
+        "notifications/devices",
+        apis.NotificationDeviceListApi.as_view(),
+        name="notifications-devices",
+    ),
+    path(
+        "notifications/devices/<str:token_or_id>",
+        apis.NotificationDeviceDetailApi.as_view(),
+        name="notifications-device",
+    ),
+    path(
+        "notifications/settings",
+        apis.NotificationSettingsApi.as_view(),
+        name="notifications-settings",
+    ),
 ]

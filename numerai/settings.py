@@ -202,6 +202,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "realtime.sweep_orphan_replies",
         "schedule": timedelta(minutes=1),
     },
+    "accounts-push-deliveries-resume": {
+        "task": "accounts.push_deliveries_resume",
+        "schedule": timedelta(minutes=5),
+    },
+    "accounts-push-deliveries-purge": {
+        "task": "accounts.push_deliveries_purge",
+        "schedule": timedelta(hours=24),
+    },
 }
 # The embedded default runs the beat schedule on the web server's own event loop.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not SCALED and CELERY_TASK_ALWAYS_EAGER)

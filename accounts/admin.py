@@ -122,6 +122,9 @@ class DeviceAdmin(admin.ModelAdmin):
     readonly_fields = ("token_hint", "created_at", "last_seen")
     ordering = ("-last_seen",)
 
+    def has_add_permission(self, request):
+        return False  # devices register themselves through the API
+
     @admin.display(description="token")
     def token_hint(self, obj: Device) -> str:
         return mask_token(obj.token)

@@ -7,6 +7,8 @@ class RealtimeConfig(AppConfig):
 
     def ready(self):
         from readings import hooks
+        from realtime.push import daily_readings_push
         from realtime.readings import daily_readings_publish
 
         hooks.on_daily_readings_created(daily_readings_publish)
+        hooks.on_daily_readings_created(daily_readings_push)

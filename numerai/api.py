@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -148,6 +149,7 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(envelope_error(code, message), status=status_code)
 
 
+@csrf_exempt  # an unknown /api/ URL is a 404 envelope for every method, never a CSRF page
 def not_found(request, exception=None):
     return _json_error(404, "NOT_FOUND", "Not found.")
 

@@ -24,6 +24,7 @@ import logging
 import re
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -204,14 +205,20 @@ class FCMPush:
 
     # --- sending ------------------------------------------------------------------------------
     def send(self, jobs: Sequence[PushJob]) -> list[list[PushResult]]:
-        chunks: list[tuple[int, PushMessage, list[str]]] = []
-        for index, job in enumerate(jobs):
-            tokens = list(job.tokens)
-            for start in range(0, len(tokens), MULTICAST_LIMIT):
-                chunks.append((index, job.message, tokens[start : start + MULTICAST_LIMIT]))
+        chunks: list[tuple[int, messaging.MulticastMessage, list[str]]] = []
+        # firebase-admin 7 deprecates registration tokens in favour of installation ids (fids);
+        # the apps register FCM tokens, so the warning is expected (built here, in one thread).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "MulticastMessage.tokens", DeprecationWarning)
+            for index, job in enumerate(jobs):
+                tokens = list(job.tokens)
+                for start in range(0, len(tokens), MULTICAST_LIMIT):
+                    part = tokens[start : start + MULTICAST_LIMIT]
+                    chunks.append((index, build_multicast(job.message, part), part))
         results: list[list[PushResult]] = [[] for _ in jobs]
         if not chunks:
             return results
+        self.app  # noqa: B018 - a configuration error is raised, not retried
         try:
             self._access_token_ensure()
         except Exception as exc:
@@ -239,10 +246,12 @@ class FCMPush:
                     )
         return self._pool
 
-    def _chunk_send(self, message: PushMessage, tokens: list[str]) -> list[PushResult]:
+    def _chunk_send(
+        self, multicast: messaging.MulticastMessage, tokens: list[str]
+    ) -> list[PushResult]:
         try:
             batch = messaging.send_each_for_multicast(
-                build_multicast(message, tokens), dry_run=self._dry_run, app=self.app
+                multicast, dry_run=self._dry_run, app=self.app
             )
         except exceptions.FirebaseError as exc:  # the whole call failed
             outcome, code = classify(exc)

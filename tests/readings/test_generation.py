@@ -277,3 +277,32 @@ def test_command_user_without_birth_date():
     user = UserFactory(date_of_birth=None)
     with pytest.raises(CommandError, match="no date of birth"):
         call_command("readings_generate", "--user", user.email, stdout=StringIO())
+
+
+# --- notification settings --------------------------------------------------------------------
+def test_delivery_time_comes_from_the_notification_settings():
+    from accounts.models import NotificationSettings
+
+    default = UserFactory(timezone="UTC")  # no settings row: 07:00
+    late = UserFactory(timezone="UTC")
+    NotificationSettings.objects.create(user=late, delivery_time=dt.time(9, 30))
+    tokyo = UserFactory(timezone="Asia/Tokyo")
+    NotificationSettings.objects.create(user=tokyo, delivery_time=dt.time(18, 0))
+    kiritimati = UserFactory(timezone="Pacific/Kiritimati")
+    NotificationSettings.objects.create(user=kiritimati, delivery_time=dt.time(0, 15))
+    # Pushes off: the reading is still made (the app shows it); delivery layers skip the push.
+    muted = UserFactory(timezone="UTC")
+    NotificationSettings.objects.create(user=muted, daily_reading_enabled=False)
+
+    def users_of(created):
+        return {DailyReading.objects.get(pk=i).user_id for i in created}
+
+    # 08:00 UTC = 17:00 in Tokyo, 22:00 on Jan 15 in Kiritimati.
+    created = services.daily_readings_generate_due(now=at("2025-01-15T08:00:00Z"))
+    assert users_of(created) == {default.pk, muted.pk, kiritimati.pk}
+    created = services.daily_readings_generate_due(now=at("2025-01-15T09:30:00Z"))
+    assert users_of(created) == {late.pk, tokyo.pk}  # Tokyo: 18:30
+    # 10:14 UTC is 00:14 on Jan 16 in Kiritimati; its 00:15 delivery comes a minute later.
+    assert services.daily_readings_generate_due(now=at("2025-01-15T10:14:00Z")) == []
+    created = services.daily_readings_generate_due(now=at("2025-01-15T10:15:00Z"))
+    assert [DailyReading.objects.get(pk=i).reading_date for i in created] == [dt.date(2025, 1, 16)]

@@ -80,8 +80,6 @@ def bench_env(**overrides) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "EMBEDDED_SCHEDULER": "0",
         "WEBSOCKET_MAX_SOCKETS_PER_USER": "100000",
-        "REDIS_MAX_CONNECTIONS": "20000",
-        "CHANNEL_LAYER_CAPACITY": "100000",
         "PYTHONUNBUFFERED": "1",
     }
     for scope in ("profile", "profile_premium", "numerology", "numerology_premium", "ticket",
@@ -315,6 +313,18 @@ def start_model(procs: Processes, *, name: str, tokens_per_second: float, n_toke
         "--first-token-delay", str(first_token_delay),
     ], max_seconds=max_seconds)
     wait_until(lambda: tcp_open(port), timeout=30, what="fake model server", proc=proc)
+    return proc, port
+
+
+def start_bare(procs: Processes, *, name: str, redis: bool = False,
+               max_seconds: float = 600) -> tuple[Proc, int]:
+    """The bare `websockets` baseline server (bench/bare.py), with Redis pub/sub forwarding."""
+    port = free_port()
+    argv = [PYTHON, "-m", "bench.bare", "--port", str(port)]
+    if redis:
+        argv += ["--redis", REDIS_URL]
+    proc = procs.start(name, argv, max_seconds=max_seconds)
+    wait_until(lambda: tcp_open(port), timeout=30, what="bare server", proc=proc)
     return proc, port
 
 

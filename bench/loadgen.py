@@ -9,9 +9,10 @@ than the spec's `max_seconds` (and the parent kills it a little after that).
 
 Kinds:
 - ``sockets``: N authenticated sockets (token in the first frame, as native apps do; or the
-  bare baseline server, which takes the same frame); ready when every `welcome` arrived. The
-  command may ask to wait for a frame matching {"type", "marker"} on every socket: the result
-  has the monotonic time each socket received it. Then the sockets are closed.
+  bare baseline server, which takes the same frame); ready when every `welcome` arrived. Each
+  command {"expect": {"type", "marker"}, "timeout"} waits for such a frame on every socket
+  and answers with the monotonic time each socket received it; any other command closes the
+  sockets and answers with how many were still open.
 - ``streams``: one socket per user; on the command each socket sends `rounds` chat.send
   frames one after the other (all sockets at the same instant `go_at`) and records the
   arrival time of every frame of each reply.
@@ -118,17 +119,16 @@ async def run_sockets(spec: dict) -> None:
     sockets, connect_ms, errors = await _open_all(spec, spec["tokens"])
     _print({"ready": {"open": len(sockets), "failed": len(errors), "errors": errors[:5],
                       "connect_ms": connect_ms, "seconds": round(now() - started, 2)}})
-    command = await _command()
-    received: list[float | None] = []
-    if command.get("expect"):
+    while (command := await _command()).get("expect"):
+        # Every socket waits for the frame; a result line per command.
         deadline = now() + command.get("timeout", 60)
         received = await asyncio.gather(
             *(_wait_frame(ws, command["expect"], deadline) for ws in sockets))
+        _print({"result": {"received": [t for t in received if t is not None],
+                           "missed": sum(1 for t in received if t is None)}})
     still_open = sum(1 for ws in sockets if ws.close_code is None)
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    _print({"result": {"open": len(sockets), "still_open": still_open,
-                       "received": [t for t in received if t is not None],
-                       "missed": sum(1 for t in received if t is None)}})
+    _print({"result": {"open": len(sockets), "still_open": still_open}})
 
 
 # ----------------------------------------------------------------------------- streams

@@ -224,7 +224,7 @@ def test_a_reading_pushed_by_the_server_appears_live(session):
     page.get_by_role("link", name="Today", exact=True).click()
     card = page.locator("#reading-card")
     expect(card).to_have_attribute("data-state", "none")
-    expect(card).to_contain_text("arrives at")
+    expect(card).to_contain_text("appears here by itself")
     screenshot(page, "07-today-waiting")
     page.evaluate("() => { window.__sameDocument = true; }")
     if session.server.scaled:
@@ -341,6 +341,17 @@ def test_chart_profile_and_phone_width(session):
     page.get_by_role("link", name="Today", exact=True).click()
     screenshot(page, "14-phone-today", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 860})
+
+
+def test_reconnect_backoff_is_exponential_with_full_jitter(session):
+    delays = session.page.evaluate(
+        """() => import('/static/web/socket.js').then(({ backoffDelay }) =>
+              [0, 1, 2, 3, 5, 6, 10].map((n) => [backoffDelay(n, () => 0.999999),
+                                                  backoffDelay(n, () => 0)]))"""
+    )
+    caps = [500, 1000, 2000, 4000, 16000, 30000, 30000]
+    for (high, low), cap in zip(delays, caps, strict=True):
+        assert low == 0 and cap * 0.999 < high < cap
 
 
 def test_tokens_were_refreshed_and_nothing_broke(session):

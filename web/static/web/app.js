@@ -24,7 +24,7 @@ const chart = new Chart({ api });
 const profile = new Profile({ api, auth, onUser: userChanged });
 
 let sessionStarted = false;
-let firstRoute = true;
+let currentView = null;
 
 // Debugging and the browser tests read this (never anything secret).
 window.numerai = { socket, chat, reading, get stats() { return socket.stats; } };
@@ -66,15 +66,15 @@ function showView(view) {
   const signedIn = auth.signedIn && auth.user && auth.user.is_verified;
   $(".mainnav").hidden = !signedIn;
   $("#signout").hidden = !auth.signedIn;
-  if (!firstRoute) {
-    // Move focus to the new view's heading so keyboard and screen reader users follow along.
+  if (currentView !== null && currentView !== view) {
+    // Another view: move focus to its heading so keyboard and screen reader users follow.
     const heading = $(`#view-${view} h1`);
     if (heading) {
       heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true });
     }
   }
-  firstRoute = false;
+  currentView = view;
 }
 
 function route() {

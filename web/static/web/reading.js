@@ -3,6 +3,16 @@
 
 import { $, announce, formatDate, h, localDate } from "./dom.js";
 
+/** "HH:MM" now in an IANA time zone. */
+function localTime(timeZone) {
+  try {
+    return new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .format(new Date());
+  } catch {
+    return "00:00";
+  }
+}
+
 export class Reading {
   constructor({ api, socket }) {
     this.api = api;
@@ -111,9 +121,11 @@ export class Reading {
     if (this.state === "none") {
       const button = h("button", { type: "button", class: "secondary", text: "Get today’s reading now" });
       button.addEventListener("click", () => this.fetchNow(button));
+      const due = localTime(this.user && this.user.timezone) >= this.deliveryTime;
       body.replaceChildren(
-        h("p", {}, `Your reading for ${formatDate(this.today())} arrives at ${this.deliveryTime} `,
-          "(your delivery time) and appears here by itself."),
+        h("p", {}, due
+          ? `Your reading for ${formatDate(this.today())} is being prepared (your delivery time is ${this.deliveryTime}) and appears here by itself.`
+          : `Your reading for ${formatDate(this.today())} arrives at ${this.deliveryTime} (your delivery time) and appears here by itself.`),
         button,
       );
       return;

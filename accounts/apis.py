@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import time as dt_time
 
@@ -25,6 +26,7 @@ from accounts.validators import (
 from numerai.throttling import ScopedRateThrottle
 
 PASSWORD_MAX = 256
+request_logger = logging.getLogger("django.request")
 
 
 # --- shared fields and serializers ------------------------------------------------------------
@@ -545,6 +547,23 @@ class NotificationDeviceListApi(NotificationsApi):
 
 
 class NotificationDeviceDetailApi(NotificationsApi):
+    """The path may hold a push token: Django's request log (4xx lines name the path) gets a
+    masked path instead of the real one."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            response._has_been_logged = True  # django.utils.log.log_response skips it
+            token_or_id = kwargs.get("token_or_id") or ""
+            path = request.path
+            if token_or_id:
+                path = path.replace(token_or_id, mask_token(token_or_id))
+            request_logger.warning(
+                "%s: %s", response.reason_phrase, path,
+                extra={"status_code": response.status_code},
+            )  # fmt: skip
+        return response
+
     @extend_schema(
         operation_id="notifications_devices_delete",
         tags=["notifications"],

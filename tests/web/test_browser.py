@@ -341,6 +341,11 @@ def test_chart_profile_and_phone_width(session):
     page.get_by_role("link", name="Today", exact=True).click()
     screenshot(page, "14-phone-today", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 860})
+    page.emulate_media(color_scheme="dark")
+    page.get_by_role("link", name="Chat", exact=True).click()
+    expect(page.locator(".msg-assistant").first).to_be_visible()
+    screenshot(page, "15-dark-chat")
+    page.emulate_media(color_scheme="light")
 
 
 def test_reconnect_backoff_is_exponential_with_full_jitter(session):

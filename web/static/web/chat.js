@@ -189,6 +189,9 @@ export class Chat {
       ? (conversation && conversation.title) || "Conversation"
       : "New conversation";
     this.els.actions.hidden = !this.currentId;
+    // The main navigation's "Chat" returns to this conversation.
+    const nav = document.querySelector('.mainnav a[data-nav="chat"]');
+    if (nav) nav.setAttribute("href", this.currentId ? `#/chat/${this.currentId}` : "#/chat");
     for (const link of this.els.list.querySelectorAll("a")) {
       if (link.dataset.conversationId === this.currentId) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");

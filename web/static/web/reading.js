@@ -22,31 +22,36 @@ export class Reading {
     this.deliveryTime = "07:00";
     this.body = $("#reading-body");
     this.card = $("#reading-card");
+    // Once: a view shown again would otherwise replay the highlight.
+    this.card.addEventListener("animationend", () => this.card.classList.remove("arrived"));
     socket.addEventListener("frame", (event) => {
       const frame = event.detail.frame;
       if (frame.type === "reading.daily") this.receive(frame.data, { live: true });
     });
-    socket.addEventListener("resync", () => this.load());
+    socket.addEventListener("resync", () => this.load({ force: true }));
   }
 
   async init(user) {
     this.user = user;
-    await this.load();
+    await this.load({ force: true });
   }
 
   setUser(user) {
     const changed = !this.user || this.user.date_of_birth !== user.date_of_birth
       || this.user.timezone !== user.timezone;
     this.user = user;
-    if (changed) this.load();
+    if (changed) this.load({ force: true });
   }
 
   today() {
     return localDate(this.user ? this.user.timezone : undefined);
   }
 
-  async load() {
+  /** Reads today's state from the history; `force` skips the one-minute reuse. */
+  async load({ force = false } = {}) {
     if (!this.user) return;
+    if (!force && this.state !== "error" && Date.now() - (this.loadedAt || 0) < 60_000) return;
+    this.loadedAt = Date.now();
     if (!this.user.date_of_birth) {
       this.state = "no-birth-date";
       return this.render();

@@ -143,7 +143,9 @@ def run(args) -> dict:
     print(f"database {db['TEST']['NAME']} (created and migrated) …", flush=True)
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
-        account = write_service_account(work / "service-account.json", token_uri=base_url + "/token")
+        account = write_service_account(
+            work / "service-account.json", token_uri=base_url + "/token"
+        )
         settings.FIREBASE_CREDENTIALS_PATH = str(account.path)
         settings.PUSH_BACKEND = "accounts.push.fcm.FCMPush"
         reset_push_backend()

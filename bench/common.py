@@ -519,7 +519,9 @@ def machine() -> dict:
             if line.startswith("MemTotal:"):
                 mem_kib = int(line.split()[1])
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 2**20, 1),
-            "python": platform.python_version(), "kernel": platform.release()}
+            "python": platform.python_version(), "kernel": platform.release(),
+            # Others may share the machine: the load says how noisy this run was.
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
 def write_json(name: str, result: dict, rows: Sequence[Row] = (),

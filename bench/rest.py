@@ -1,0 +1,115 @@
+"""Benchmark: profile and birth chart REST calls at 50 concurrent clients, daphne vs uvicorn.
+
+    .venv/bin/python -m bench.rest [--clients 50] [--duration 8] [--server daphne,uvicorn]
+
+One server process (scaled mode: PostgreSQL, Redis cache and rate limits, the limits raised
+out of the way) and load generator processes holding `--clients` keep-alive HTTP/1.1
+connections in total, each a closed loop of authenticated GETs (one user per connection) for
+`--duration` seconds per endpoint:
+
+- ``GET /api/v1/users/profile`` (the user's profile),
+- ``GET /api/v1/numerology/profile`` (the birth chart: all numbers and meanings).
+
+Each server gets the same load one after the other; the table compares daphne with uvicorn
+(ratio daphne / uvicorn). Target (DESIGN.md): p99 <= 25 ms at 50 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import urllib.request
+
+from bench import common
+from bench.common import Row
+
+PATHS = ("/api/v1/users/profile", "/api/v1/numerology/profile")
+
+
+def warm(port: int, users: list[dict]) -> None:
+    """Each user's first calls (profile creation, caches) happen before the clock starts."""
+    for user in users:
+        for path in PATHS:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={
+                "Authorization": f"Bearer {user['token']}"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                json.loads(response.read())
+
+
+def run_server(procs, kind: str, users: list[dict], args) -> dict:
+    server, port = common.start_server(procs, kind, name="rest")
+    warm(port, users)
+    out = {}
+    for path in PATHS:
+        specs = [{"host": "127.0.0.1", "port": port, "paths": [path],
+                  "tokens": [u["token"] for u in part], "connections": len(part),
+                  "duration": args.duration}
+                 for part in common.split(users[:args.clients], args.workers)]
+        cpu0 = common.cpu_seconds(server.pid)
+        name = f"rest-{kind}-{path.rsplit('/', 2)[-2]}"
+        with common.Profile(procs, server.pid, name, args.profile) as profile:
+            _, results = common.workers_run(procs, name, "http", specs,
+                                            max_seconds=args.duration + 60,
+                                            command={"go_at": time.monotonic() + 0.5})
+        latencies = [t for r in results for t in r["latencies_ms"][path]]
+        statuses: dict = {}
+        for r in results:
+            for status, count in r["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+        out[path] = {
+            "latency_ms": common.summary(latencies),
+            "requests_per_second": round(len(latencies) / args.duration, 1),
+            "statuses": statuses,
+            "server_cpu_percent": round(
+                100 * (common.cpu_seconds(server.pid) - cpu0) / args.duration, 1),
+            "profile": profile.as_dict(),
+        }
+    procs.stop(server)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50, help="concurrent connections")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
+    parser.add_argument("--server", default="daphne,uvicorn")
+    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server")
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(argv)
+    servers = [s.strip() for s in args.server.split(",") if s.strip()]
+
+    common.prepare_storage()
+    users = common.users_ensure(args.clients, prefix="rest")
+    with common.Processes() as procs:
+        results = {kind: run_server(procs, kind, users, args) for kind in servers}
+
+    rows = []
+    for path in PATHS:
+        short = path.removeprefix("/api/v1/")
+        reference = results.get("uvicorn", {}).get(path) if len(servers) > 1 else None
+        for kind in servers:
+            r = results[kind][path]
+            ok = set(r["statuses"]) == {"200"}
+            is_ref = reference is r
+            rows.append(Row(f"{short} {kind}", "ms", r["latency_ms"],
+                            None if is_ref or reference is None else reference["latency_ms"],
+                            "p99 <=25 ms", ok and r["latency_ms"].get("p99", 1e9) <= 25,
+                            compare="p99", extra={"statuses": r["statuses"]}))
+            rows.append(Row(f"  requests/s {kind}", "req/s",
+                            {"n": 1, "median": r["requests_per_second"]},
+                            None if is_ref or reference is None
+                            else {"median": reference["requests_per_second"]}))
+    common.print_rows(f"REST: {args.clients} concurrent keep-alive clients, {args.duration:g} s "
+                      "per endpoint and server; baseline = the same under uvicorn", rows)
+    for kind, per_path in results.items():
+        for path, r in per_path.items():
+            if set(r["statuses"]) != {"200"}:
+                print(f"  {kind} {path}: statuses {r['statuses']}")
+    common.write_json("rest", {"params": vars(args), "results": results}, rows, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

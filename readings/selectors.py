@@ -12,14 +12,14 @@ import binascii
 import logging
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, TimeField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone as django_timezone
@@ -339,29 +339,31 @@ def user_timezone_list() -> list[str]:
     )
 
 
-def _delivery_time_expression():
-    """The user's local delivery time: their notification setting, 07:00 without one."""
-    default = Value(DEFAULT_DELIVERY_TIME, output_field=TimeField())
-    try:
-        User._meta.get_field("notification_settings")
-    except FieldDoesNotExist:  # the notification settings are not installed
-        return None
-    return Coalesce(F("notification_settings__delivery_time"), default, output_field=TimeField())
+def _delivery_time():
+    """The user's local delivery time: their notification setting, 07:00 without a row."""
+    return Coalesce(
+        F("notification_settings__delivery_time"),
+        Value(DEFAULT_DELIVERY_TIME, output_field=TimeField()),
+        output_field=TimeField(),
+    )
 
 
-def user_list_due_for_daily_reading(
+def user_iter_due_for_daily_reading(
     *,
     reading_date: date,
     clocks: dict[time, list[str]] | None = None,
     user_ids: Iterable[uuid.UUID] | None = None,
-    after_id: uuid.UUID | None = None,
-    limit: int = 5000,
-) -> list[tuple[uuid.UUID, date]]:
-    """``(user id, date of birth)`` of users with no reading for ``reading_date``, by id.
+    chunk_size: int = 10_000,
+) -> Iterator[tuple[uuid.UUID, date]]:
+    """``(user id, date of birth)`` of active users with no reading for ``reading_date``.
 
     ``clocks`` maps a local wall-clock time to the time zones showing it (see `local_clocks`):
-    only users of those zones whose delivery time has passed are due. Without it (a backfill)
-    every user with a date of birth is. One query, keyset-paginated with ``after_id``.
+    only users of those zones whose delivery time has passed then are due. Without it (a
+    backfill) every user with a date of birth is.
+
+    One query, ordered by user id. On PostgreSQL it is read through a server-side cursor,
+    ``chunk_size`` rows at a time, so memory stays bounded whatever the number of users; the
+    anti-join and the delivery-time join run once per call, not once per batch.
     """
     users = User.objects.filter(
         is_active=True, date_of_birth__isnull=False, date_of_birth__lte=reading_date
@@ -369,25 +371,15 @@ def user_list_due_for_daily_reading(
     if user_ids is not None:
         users = users.filter(pk__in=list(user_ids))
     if clocks is not None:
-        delivery = _delivery_time_expression()
-        if delivery is None:
-            zones = [
-                zone
-                for clock, names in clocks.items()
-                if clock >= DEFAULT_DELIVERY_TIME
-                for zone in names
-            ]
-            if not zones:
-                return []
-            users = users.filter(timezone__in=zones)
-        else:
-            due = Q()
-            for clock, names in clocks.items():
-                due |= Q(timezone__in=names, delivery_time__lte=clock)
-            users = users.alias(delivery_time=delivery).filter(due)
+        due = Q()
+        for clock, names in clocks.items():
+            due |= Q(timezone__in=names, delivery_time__lte=clock)
+        users = users.alias(delivery_time=_delivery_time()).filter(due)
     users = users.filter(
         ~Exists(DailyReading.objects.filter(user_id=OuterRef("pk"), reading_date=reading_date))
     )
-    if after_id is not None:
-        users = users.filter(pk__gt=after_id)
-    return list(users.order_by("pk").values_list("pk", "date_of_birth")[:limit])
+    rows = users.order_by("pk").values_list("pk", "date_of_birth")
+    if connection.vendor == "postgresql":
+        return rows.iterator(chunk_size=chunk_size)
+    # SQLite would read lazily from the table being written to: read it all first.
+    return iter(list(rows))

@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import islice
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -353,23 +354,13 @@ def _generate(
     user_ids: Iterable[uuid.UUID] | None = None,
     batch_size: int,
 ) -> list[uuid.UUID]:
+    """One query for the users due, then one insert (and one commit) per ``batch_size``."""
+    users = selectors.user_iter_due_for_daily_reading(
+        reading_date=reading_date, clocks=clocks, user_ids=user_ids, chunk_size=batch_size
+    )
     created: list[uuid.UUID] = []
-    after_id = None
-    user_ids = list(user_ids) if user_ids is not None else None
-    while True:
-        users = selectors.user_list_due_for_daily_reading(
-            reading_date=reading_date,
-            clocks=clocks,
-            user_ids=user_ids,
-            after_id=after_id,
-            limit=batch_size,
-        )
-        if not users:
-            break
-        created += _daily_readings_insert(users=users, reading_date=reading_date)
-        if len(users) < batch_size:
-            break
-        after_id = users[-1][0]
+    while batch := list(islice(users, batch_size)):
+        created += _daily_readings_insert(users=batch, reading_date=reading_date)
     return created
 
 
@@ -379,8 +370,9 @@ def daily_readings_generate_due(
     """Create the readings of every user whose local delivery time has passed at ``now``.
 
     Time zones are read once (one query) and each converted once; then, per local date
-    (at most three at any instant), users are selected by batches of ``batch_size`` (one
-    query each) and inserted (one statement each). Returns the ids of the readings created.
+    (at most three at any instant), one query selects the users due (read by chunks of
+    ``batch_size``) and each batch is inserted in one statement and its own transaction.
+    Returns the ids of the readings created.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")

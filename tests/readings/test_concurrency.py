@@ -70,15 +70,15 @@ def test_two_runs_that_selected_the_same_users(hook_recorder, monkeypatch):
     unique index, and its batch is merged (skipping what exists) instead of failing."""
     users = UserFactory.create_batch(50)
     selected = threading.Barrier(2, timeout=30)
-    select = selectors.user_list_due_for_daily_reading
+    select = selectors.user_iter_due_for_daily_reading
 
     def select_then_wait(**kwargs):
-        rows = select(**kwargs)
+        rows = list(select(**kwargs))
         if rows:
             selected.wait()
-        return rows
+        return iter(rows)
 
-    monkeypatch.setattr(selectors, "user_list_due_for_daily_reading", select_then_wait)
+    monkeypatch.setattr(selectors, "user_iter_due_for_daily_reading", select_then_wait)
     results = run_together(
         lambda: services.daily_readings_generate_due(now=NOW),
         lambda: services.daily_readings_generate_due(now=NOW),

@@ -22,7 +22,8 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from accounts.services import PushRequest, push_deliveries_create
 from chat.selectors import message_get_for_user
@@ -103,6 +104,14 @@ def chat_reply_push(*, user_id, message_id) -> list[uuid.UUID]:
     return push_deliveries_create(requests=[request])
 
 
+def _chat_reply_push_own_thread(**kwargs) -> list[uuid.UUID]:
+    """`chat_reply_push` on a pool thread, which must not keep database connections open."""
+    try:
+        return chat_reply_push(**kwargs)
+    finally:
+        connections.close_all()  # this thread's connections only (they are per thread)
+
+
 async def chat_reply_push_if_offline(*, user_id, message_id) -> None:
     """Push a finished chat reply to a user who has no open socket (and opted in).
 
@@ -113,7 +122,7 @@ async def chat_reply_push_if_offline(*, user_id, message_id) -> None:
     try:
         if await get_state().presence_count(str(user_id)) > 0:
             return
-        await database_sync_to_async(chat_reply_push, thread_sensitive=False)(
+        await sync_to_async(_chat_reply_push_own_thread, thread_sensitive=False)(
             user_id=user_id, message_id=message_id
         )
     except Exception:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection
+from django.db import connection, connections
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -471,10 +471,12 @@ def _chat_user(*, opted_in: bool = True):
 
 
 @pytest.fixture
-def fresh_state():
+async def fresh_state():
     reset_state()
     yield get_state()
     reset_state()
+    # The ORM's shared thread keeps its connection; close it so the test database can go.
+    await database_sync_to_async(connections.close_all)()
 
 
 @pytest.mark.django_db(transaction=True)

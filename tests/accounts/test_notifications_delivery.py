@@ -526,3 +526,43 @@ async def test_no_push_unless_opted_in_or_for_a_cancelled_reply(console, fresh_s
     # Someone else's message id is not found (and never raises).
     await realtime_push.chat_reply_push_if_offline(user_id=opted_in.pk, message_id=reply.pk)
     assert not await database_sync_to_async(PushDelivery.objects.exists)()
+
+
+# --- a real worker (scaled pass: PostgreSQL + Redis) ------------------------------------------
+@pytest.mark.scaled
+@pytest.mark.django_db(transaction=True)
+def test_a_real_celery_worker_sends_the_recorded_pushes(settings, console):
+    """Eager mode is an emulation: here the task goes through Redis to a worker process."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from numerai.celery import app
+
+    app.conf.task_always_eager = False  # undo the autouse fixture: the broker is real
+    db = settings.DATABASES["default"]
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
+    users = [user_with_devices(f"worker-{i}-a", f"worker-{i}-b") for i in range(3)]
+    ids = services.push_deliveries_create(requests=[reading_request(u) for u in users])
+    assert PushDelivery.objects.filter(status="pending").count() == 3
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "numerai", "worker", "--pool", "solo",
+         "--loglevel", "WARNING", "--hostname", f"push-test-{os.getpid()}@%h"],
+        env={**os.environ, "DATABASE_URL": database_url,
+             "PUSH_BACKEND": "accounts.push.console.ConsolePush"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if PushDelivery.objects.filter(pk__in=ids, status="sent").count() == 3:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert sorted(PushDelivery.objects.values_list("status", "sent_count")) == [("sent", 2)] * 3

@@ -27,9 +27,10 @@ def plan(scale: float) -> list[tuple[str, list[str], float]]:
         return str(max(1, round(value * scale)))
 
     return [
-        ("stream_overhead", ["--rounds", n(15), "--throughput-rounds", n(3)], 300),
+        ("stream_overhead", ["--rounds", n(10), "--throughput-rounds", n(2),
+                             "--throughput-tokens", n(2000)], 240),
         ("concurrent_streams", ["--streams", n(20)], 300),
-        ("idle_sockets", ["--sockets", n(1000)], 400),
+        ("idle_sockets", ["--sockets", n(600), "--hold", "3"], 300),
         ("fanout", ["--users", n(500)], 400),
         ("rest", ["--duration", "5"], 300),
         ("readings", ["--users", n(100_000)], 300),
@@ -58,6 +59,9 @@ def summary_rows(name: str) -> list[list]:
         return [[name, f"generate {data['users']:,} readings (s)", data["generate_seconds"],
                  data["baseline_copy_seconds"], data["ratio_to_copy"], "100k <=5 s",
                  "yes" if data["meets_target"] else "NO"]]
+    if name == "push":
+        return [[name, f"pushes of {data['devices']:,} devices (per s)",
+                 data.get("pushes_per_second"), None, None, "", ""]]
     numbers = {k: v for k, v in data.items() if isinstance(v, int | float)
                and not isinstance(v, bool)}
     return [[name, key, value, None, None, "", ""] for key, value in list(numbers.items())[:6]]

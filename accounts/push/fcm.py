@@ -157,7 +157,7 @@ class FCMPush:
         self._dry_run = dry_run
         self._app: firebase_admin.App | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # --- lazy set-up --------------------------------------------------------------------------
     @property
@@ -178,9 +178,12 @@ class FCMPush:
         except ValueError:  # not initialised yet
             pass
         certificate = credentials.Certificate(path)
-        app = firebase_admin.initialize_app(
-            certificate, {"httpTimeout": self._http_timeout}, name=self._app_name
-        )
+        try:
+            app = firebase_admin.initialize_app(
+                certificate, {"httpTimeout": self._http_timeout}, name=self._app_name
+            )
+        except ValueError:  # another instance of this process initialised it meanwhile
+            return firebase_admin.get_app(self._app_name)
         logger.info("FCM initialised for project %s", app.project_id)
         return app
 

@@ -7,7 +7,6 @@ Mail goes to files, so the test reads the verification code like a user reads th
 
 from __future__ import annotations
 
-import collections
 import glob
 import os
 import re
@@ -38,11 +37,9 @@ def _clean_cache():
     yield
 
 
-def _drain(stream, sink: collections.deque, path: Path) -> None:
-    with path.open("w") as log:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode(errors="replace")
-            sink.append(line)
+def _drain(stream, path: Path) -> None:
+    with path.open("wb") as log:
+        for line in iter(stream.readline, b""):
             log.write(line)
             log.flush()
 
@@ -62,12 +59,14 @@ def server(tmp_path_factory):
     )
     manage(env, "migrate", "--noinput")
     daphne = DaphneServer(env).start()
-    log_tail: collections.deque = collections.deque(maxlen=300)
-    log_path = var / "daphne.log"
-    threading.Thread(target=_drain, args=(daphne.process.stderr, log_tail, log_path),
-                     daemon=True).start()
+    if daphne.process.stderr is not None:  # a pipe: drain it, or the server blocks when full
+        log_path = var / "daphne.log"
+        threading.Thread(target=_drain, args=(daphne.process.stderr, log_path),
+                         daemon=True).start()
+    else:
+        log_path = Path(daphne.log.name)
     print(f"web tests: server {daphne.base}, log {log_path}")
-    yield SimpleNamespace(base=daphne.base, env=env, mail=mail, log=log_tail,
+    yield SimpleNamespace(base=daphne.base, env=env, mail=mail, log_path=log_path,
                           scaled=bool(env.get("REDIS_URL")))
     daphne.terminate()
 
@@ -103,3 +102,12 @@ def read_code(mail_dir: Path, email: str, timeout: float = 15) -> str:
 
 def screenshot(page, name: str, **options) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Lets fixtures see whether the test itself failed (`item.rep_call`)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report

@@ -34,6 +34,13 @@ def session(server, browser):
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: problems.append(f"console: {message.text}")
             if "Content Security Policy" in message.text else None)
+    http_errors: list[str] = []  # for diagnosing a failure (some 4xx are expected)
+    page.on("response", lambda response: http_errors.append(
+        f"{time.strftime('%H:%M:%S')} {response.status} {response.request.method} {response.url}")
+        if response.status >= 400 else None)
+    page.on("console", lambda message: http_errors.append(
+        f"{time.strftime('%H:%M:%S')} console {message.type}: {message.text}")
+        if message.type in ("error", "warning") else None)
     email = f"web-{uuid.uuid4().hex[:10]}@example.com"
 
     page.goto(server.base + "/")
@@ -59,8 +66,22 @@ def session(server, browser):
     expect(page.locator("#view-chat")).to_be_visible()
     expect(page.locator("#connection")).to_have_attribute("data-state", "open", timeout=15_000)
     yield SimpleNamespace(page=page, context=context, server=server, email=email,
-                          problems=problems)
+                          problems=problems, http_errors=http_errors)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _diagnostics_on_failure(request, session):
+    """A failing step prints the page's HTTP errors and the end of the server's log."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed:
+        return
+    print("---- page: HTTP errors and console messages ----")
+    print("\n".join(session.http_errors[-40:]))
+    if session.server.log_path.exists():
+        print("---- server log (tail) ----")
+        print(session.server.log_path.read_text(errors="replace")[-6000:])
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -135,14 +135,18 @@ export class Chat {
     return this.conversations.find((c) => c.id === id) || null;
   }
 
-  async refreshConversations() {
+  async refreshConversations(attempt = 0) {
     try {
       const { data } = await this.api.get("ai/conversations", { per_page: 50 });
       this.conversations = data;
       this.renderConversations();
       this.renderHeader();
+      if (attempt) this.showError("");
     } catch (error) {
       this.showError(`Could not load your conversations: ${error.message}`);
+      if (attempt < 5 && error.status !== 401) {
+        setTimeout(() => this.refreshConversations(attempt + 1), 2000 * (attempt + 1));
+      }
     }
   }
 
@@ -259,7 +263,7 @@ export class Chat {
       .map((r) => r.key);
   }
 
-  async load(conversationId, { cursor = null } = {}) {
+  async load(conversationId, { cursor = null, attempt = 0 } = {}) {
     const token = ++this.loadToken;
     let page;
     try {
@@ -275,6 +279,15 @@ export class Chat {
         this.navigate("#/chat");
       } else {
         this.showError(`Could not load the messages: ${error.message}`);
+        if (!cursor && error.status !== 401 && attempt < 3) {
+          // A server hiccup: try again shortly if the conversation is still shown.
+          setTimeout(() => {
+            if (this.currentId === conversationId && token === this.loadToken) {
+              this.showError("");
+              this.load(conversationId, { attempt: attempt + 1 });
+            }
+          }, 2000 * (attempt + 1));
+        }
       }
       return;
     }

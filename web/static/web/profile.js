@@ -13,6 +13,9 @@ export class Profile {
     this.form = $("#profile-form");
     this.nsSection = $("#notifications-section");
     this.nsForm = $("#notifications-form");
+    // A form the user has started editing is never refilled under their fingers.
+    this.form.addEventListener("input", () => { this.form.dataset.dirty = "1"; });
+    this.nsForm.addEventListener("input", () => { this.nsForm.dataset.dirty = "1"; });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(this.form, () => this.save());
@@ -25,7 +28,7 @@ export class Profile {
 
   async show() {
     clearFormErrors(this.form);
-    this.fill(this.auth.user);
+    this.fill(this.auth.user, { force: true });
     try {
       const { data } = await this.api.get("users/profile");
       this.auth.setUser(data);
@@ -36,8 +39,9 @@ export class Profile {
     this.loadNotifications();
   }
 
-  fill(user) {
-    if (!user) return;
+  fill(user, { force = false } = {}) {
+    if (!user || (!force && this.form.dataset.dirty)) return;
+    delete this.form.dataset.dirty;
     fillTimeZones(user.timezone);
     const els = this.form.elements;
     els.full_name.value = user.full_name || "";
@@ -63,7 +67,7 @@ export class Profile {
     try {
       const { data } = await this.api.patch("users/profile", body);
       this.auth.setUser(data);
-      this.fill(data);
+      this.fill(data, { force: true });
       formOk(this.form, "Profile saved.");
       this.onUser(data, before);
     } catch (error) {
@@ -77,7 +81,7 @@ export class Profile {
     try {
       const { data } = await this.api.get("notifications/settings");
       this.settings = data;
-      this.fillNotifications(data);
+      if (!this.nsForm.dataset.dirty) this.fillNotifications(data);
       this.nsSection.hidden = false;
       return data;
     } catch {
@@ -87,6 +91,7 @@ export class Profile {
   }
 
   fillNotifications(settings) {
+    delete this.nsForm.dataset.dirty;
     const els = this.nsForm.elements;
     const hhmm = (value) => (value ? String(value).slice(0, 5) : "");
     els.daily_reading_enabled.checked = Boolean(settings.daily_reading_enabled);

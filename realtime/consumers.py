@@ -156,6 +156,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("socket handler failed")
             await self._send(error_frame("internal", "Internal error.", request_id=request.id))
+            if self.user is None:
+                # Authentication could not finish (e.g. Redis is briefly unavailable): the
+                # client reconnects with backoff, as after a server restart.
+                await self._close(protocol.GOING_AWAY)
         self.bad_frames = 0
 
     async def _bad(self, exc: FrameError) -> None:

@@ -40,12 +40,16 @@ REMOTE_CANCEL_POLL_S = 0.25
 _running: dict[str, ReplyRun] = {}
 
 
-async def _best_effort(what: str, awaitable) -> None:
-    """Delivery and buffering must never lose the reply: a Redis outage is logged, the text is
-    still collected and stored in the database at the end."""
+async def _best_effort(what: str, awaitable, failures: set[str] | None = None) -> None:
+    """Delivery and buffering must never lose the reply: a Redis outage is logged (once per
+    reply and kind), the text is still collected and stored in the database at the end."""
     try:
         await awaitable
     except Exception:
+        if failures is not None and what in failures:
+            return
+        if failures is not None:
+            failures.add(what)
         logger.warning("reply: %s failed", what, exc_info=True)
 
 
@@ -77,6 +81,7 @@ class ReplyRun:
         finish_reason, usage, error = "stop", None, None
         wake = asyncio.Event()
         done = False
+        failures: set[str] = set()
 
         async def flush() -> None:
             nonlocal seq
@@ -84,10 +89,12 @@ class ReplyRun:
             pending.clear()
             seq += 1
             parts.append(text)
-            await _best_effort("buffer append", state.reply_append(self.message_id, seq, text))
+            await _best_effort(
+                "buffer append", state.reply_append(self.message_id, seq, text), failures
+            )
             await _best_effort("message.delta", events.user_frame_send(user_id, frame(
                 "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
-            )))
+            )), failures)
 
         async def flusher() -> None:
             while True:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -70,10 +71,12 @@ class DaphneServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> DaphneServer:
+        # A file, not a pipe: an undrained pipe would block the server once it fills up.
+        self.log = tempfile.NamedTemporaryFile(prefix=f"daphne-{self.port}-", suffix=".log")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port),
              "--application-close-timeout", "15", "asgi:application"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -83,10 +86,13 @@ class DaphneServer:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.process.kill()
-                    raise RuntimeError(
-                        f"daphne did not start: {self.process.stderr.read().decode()[-2000:]}"
-                    ) from None
+                    raise RuntimeError(f"daphne did not start: {self.output()[-2000:]}") from None
                 time.sleep(0.3)
+
+    def output(self) -> str:
+        """What the server logged so far."""
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()
 
     def login(self, user: dict) -> str:
         return rest(self.base, "POST", "/api/v1/auth/login", user)["data"]["access_token"]

@@ -278,3 +278,31 @@ def test_the_schema_documents_the_endpoints(api):
     assert set(paths["/api/v1/notifications/devices/{token_or_id}"]) == {"delete"}
     assert set(paths["/api/v1/notifications/settings"]) >= {"get", "put", "patch"}
     assert paths["/api/v1/notifications/settings"]["put"]["tags"] == ["notifications"]
+
+
+# --- admin ------------------------------------------------------------------------------------
+def test_admin_pages_show_devices_with_masked_tokens(user):
+    from django.test import Client
+
+    from accounts.models import PushDelivery, User
+
+    device = Device.objects.create(user=user, token=TOKEN, platform="ios", last_seen=timezone.now())
+    NotificationSettings.objects.create(user=user, quiet_hours_start=dt.time(22),
+                                        quiet_hours_end=dt.time(7))  # fmt: skip
+    PushDelivery.objects.create(user=user, kind="reading.daily", key="2026-11-27", title="t",
+                                body="b", created_at=timezone.now())  # fmt: skip
+    browser = Client()
+    browser.force_login(User.objects.create_superuser("root@example.com", "Sunny-Meadow-42"))
+    pages = [
+        "/admin/accounts/device/",
+        f"/admin/accounts/device/{device.pk}/change/",
+        "/admin/accounts/notificationsettings/",
+        f"/admin/accounts/notificationsettings/{user.pk}/change/",
+        "/admin/accounts/pushdelivery/",
+    ]
+    for url in pages:
+        page = browser.get(url)
+        assert page.status_code == 200, url
+        assert TOKEN not in page.content.decode()
+    assert "…" + TOKEN[-6:] in browser.get("/admin/accounts/device/").content.decode()
+    assert browser.get("/admin/accounts/device/add/").status_code == 403

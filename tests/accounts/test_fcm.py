@@ -187,7 +187,6 @@ def test_sender_id_mismatch_is_invalid(push, fake):
 
 def test_unavailable_is_transient_after_the_sdk_retries(push, fake):
     fake.outcomes[TOKEN_A] = "unavailable"
-    started = time.monotonic()
     results = send_one(push, [TOKEN_A, TOKEN_B])
     assert [(r.outcome, r.error_code) for r in results] == [
         (PushOutcome.TRANSIENT, "UNAVAILABLE"),
@@ -195,7 +194,6 @@ def test_unavailable_is_transient_after_the_sdk_retries(push, fake):
     ]
     # The SDK's own policy: a 503 is tried four more times (backoff removed by the fixture).
     assert len(fake.sends_to(TOKEN_A)) == 5
-    assert time.monotonic() - started < 5
 
 
 def test_unavailable_once_then_delivered_by_the_sdk_retry(push, fake):

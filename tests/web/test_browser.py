@@ -46,6 +46,8 @@ def session(server, browser):
     page.goto(server.base + "/")
     signup = page.get_by_role("region", name="Create your account")
     expect(signup).to_be_visible()
+    page.keyboard.press("Tab")  # keyboard users first meet the skip link
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     signup.get_by_label("Full name").fill("Ada Lovelace")
     signup.get_by_label("Email").fill(email)
     signup.get_by_label("Password").fill(PASSWORD)

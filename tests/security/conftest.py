@@ -1,4 +1,5 @@
-"""Live servers for the hostile-input tests: real daphne processes on free ports.
+"""Live servers for the hostile-input tests: real daphne processes on free ports
+(tests.support.server), with helpers to speak REST to them and make verified users.
 
 Each server gets its own NUMERAI_VAR_DIR (its own SQLite database in the embedded default) and
 writes its mail to files there, so a test can read a one-time code the way a user would. In the
@@ -10,36 +11,20 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Sunny-Meadow-42"
-RATE_SCOPES = (
-    "auth", "auth_premium", "login_account", "login_ip", "profile", "profile_premium",
-    "numerology", "numerology_premium", "reading", "reading_premium", "chat", "ticket",
-    "notifications",
-)
-# Every rate limit out of the way (the limits themselves are tested in test_limits.py).
-NO_RATE_LIMITS = {f"RATE_{scope.upper()}": "100000/min" for scope in RATE_SCOPES}
+from tests.support.server import PASSWORD, DaphneServer, manage
+from tests.support.server import server_env as base_server_env
+
 CODE_RE = re.compile(r"\b(\d{6})\b")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -69,61 +54,40 @@ class User:
     id: str
 
 
-@dataclass
 class LiveServer:
-    """One daphne process. `rest` speaks HTTP to it; `ws` is its socket URL."""
+    """One daphne process (tests.support.server.DaphneServer); `rest` speaks HTTP to it."""
 
-    var: Path
-    env: dict
-    port: int = 0
-    process: subprocess.Popen | None = None
-    log_path: Path = field(init=False)
+    def __init__(self, var: Path, env: dict):
+        self.var, self.env = var, env
+        self.daphne = DaphneServer(env)
 
-    def __post_init__(self):
-        self.log_path = self.var / "server.log"
+    @property
+    def port(self) -> int:
+        return self.daphne.port
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.daphne.base
 
     @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/v1/"
+        return self.daphne.ws
 
     def start(self) -> LiveServer:
-        self.port = free_port()
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port),
-             "--application-close-timeout", "5", "asgi:application"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(self.base + "/metrics", timeout=5):
-                    return self
-            except Exception:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    pytest.fail(f"daphne did not start:\n{self.log()[-3000:]}")
-                time.sleep(0.2)
+        try:
+            self.daphne.start()
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.daphne.terminate()
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.daphne.process is not None and self.daphne.process.poll() is None
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.daphne.output()
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -196,47 +160,40 @@ class LiveServer:
 
 
 def server_env(var: Path, **overrides) -> dict:
-    """The environment of a production-like server process (DEBUG off, real secret)."""
+    """A production-like server process (DEBUG off, a real secret), mail written to files."""
     from django.conf import settings
 
-    env = {
-        **os.environ,
-        "NUMERAI_VAR_DIR": str(var),
-        # The test process' key: tests can forge tokens exactly as an attacker who stole it would.
+    return base_server_env(var, **{
+        # The test process' key: tests can forge tokens as an attacker who stole it could.
         "SECRET_KEY": settings.SECRET_KEY,
-        "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
-        "EMBEDDED_SCHEDULER": "0",
         "OFFLINE_GUIDE_WORDS_PER_SECOND": "400",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(var / "mail"),
         "SMS_BACKEND": "accounts.sms.LocmemSMSBackend",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update({key: str(value) for key, value in overrides.items()})
-    return env
+        **overrides,
+    })
 
 
-def migrate(env: dict) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
-        capture_output=True, timeout=300, text=True,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
-def start_server(var: Path, **overrides) -> LiveServer:
+def start_server(var: Path, *, migrate: bool = True, **overrides) -> LiveServer:
     var.mkdir(parents=True, exist_ok=True)
     env = server_env(var, **overrides)
-    migrate(env)
-    return LiveServer(var=var, env=env).start()
+    if migrate:
+        manage(env, "migrate", "--noinput")
+    return LiveServer(var, env).start()
+
+
+def no_rate_limits() -> dict:
+    """Every rate limit out of the way (the limits themselves are tested in test_limits.py)."""
+    from django.conf import settings
+
+    return {f"RATE_{scope.upper()}": "100000/min" for scope in settings.RATES}
 
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
     """The shared hostile-input target: rate limits lifted, everything else as deployed."""
-    server = start_server(tmp_path_factory.mktemp("live"), **NO_RATE_LIMITS)
+    server = start_server(tmp_path_factory.mktemp("live"), **no_rate_limits())
     yield server
     server.stop()
 

@@ -20,6 +20,8 @@ from tests.support.server import PASSWORD, manage, rest
 from tests.web.conftest import ACCESS_TOKEN_LIFETIME_S, read_code, screenshot
 
 pytestmark = pytest.mark.timeout(120)
+# CI machines can be busy (password hashing, a server and a browser on the same cores).
+expect.set_options(timeout=15_000)
 
 REPLY_TIMEOUT_MS = 30_000
 
@@ -57,7 +59,7 @@ def session(server, browser):
     signup.get_by_role("button", name="Create account").click()
 
     verify = page.get_by_role("region", name="Check your email")
-    expect(verify).to_be_visible()
+    expect(verify).to_be_visible(timeout=30_000)  # two password hashes: slow on a busy machine
     expect(verify).to_contain_text(email)
     expect(verify).to_contain_text("printed in the server's console")
     code = read_code(server.mail, email)

@@ -54,6 +54,14 @@ class User:
     id: str
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to check, not to follow
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class LiveServer:
     """One daphne process (tests.support.server.DaphneServer); `rest` speaks HTTP to it."""
 
@@ -103,7 +111,7 @@ class LiveServer:
                      **(headers or {})},
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _OPENER.open(request, timeout=timeout) as response:
                 return Reply(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, dict(exc.headers), exc.read())

@@ -94,8 +94,12 @@ class LiveServer:
     def alive(self) -> bool:
         return self.daphne.process is not None and self.daphne.process.poll() is None
 
-    def log(self) -> str:
-        return self.daphne.output()
+    def log(self, since: int = 0) -> str:
+        """What the server logged (from the offset `mark()` returned)."""
+        return self.daphne.output()[since:]
+
+    def mark(self) -> int:
+        return len(self.daphne.output())
 
     # --- HTTP ---------------------------------------------------------------------------------
 

@@ -73,6 +73,12 @@ def api_schema(live):
     return schemathesis.openapi.from_url(live.base + "/api/v1/schema", timeout=30)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def log_start(live):
+    """Where the server log stood when this module started."""
+    return live.mark()
+
+
 @pytest.fixture(scope="session")
 def fuzz_user(live):
     return live.new_user()
@@ -117,6 +123,6 @@ def test_operation_with_and_without_a_token(label, live, api_schema, fuzz_user):
     _fuzz(live, api_schema, label, token)
 
 
-def test_the_fuzz_left_no_unhandled_exception_in_the_server_log(live):
-    log = live.log()
+def test_the_fuzz_left_no_unhandled_exception_in_the_server_log(live, log_start):
+    log = live.log(since=log_start)
     assert "Traceback" not in log and "Internal Server Error" not in log, log[-3000:]

@@ -1,5 +1,6 @@
-"""Live servers for the hostile-input tests: real daphne processes on free ports
-(tests.support.server), with helpers to speak REST to them and make verified users.
+"""Live servers for the hostile-input tests: real daphne processes on free ports, with helpers
+to speak REST to them and make verified users (environment, ports and manage.py from
+tests.support.server; the process is started here to keep its access log too).
 
 Each server gets its own NUMERAI_VAR_DIR (its own SQLite database in the embedded default) and
 writes its mail to files there, so a test can read a one-time code the way a user would. In the
@@ -12,6 +13,9 @@ from __future__ import annotations
 import email
 import json
 import re
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import PASSWORD, DaphneServer, manage
+from tests.support.server import PASSWORD, ROOT, free_port, manage
 from tests.support.server import server_env as base_server_env
 
 CODE_RE = re.compile(r"\b(\d{6})\b")
@@ -63,43 +67,70 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class LiveServer:
-    """One daphne process (tests.support.server.DaphneServer); `rest` speaks HTTP to it."""
+    """One daphne process on a free port. Its stderr (the application's logs) and its access
+    log are files under its var dir; `rest` speaks HTTP to it."""
 
     def __init__(self, var: Path, env: dict):
         self.var, self.env = var, env
-        self.daphne = DaphneServer(env)
-
-    @property
-    def port(self) -> int:
-        return self.daphne.port
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log_path = var / f"daphne-{self.port}.log"
+        self.access_log_path = var / f"access-{self.port}.log"
 
     @property
     def base(self) -> str:
-        return self.daphne.base
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def ws(self) -> str:
-        return self.daphne.ws
+        return f"ws://127.0.0.1:{self.port}/ws/v1/"
 
     def start(self) -> LiveServer:
-        try:
-            self.daphne.start()
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        return self
+        # Files, not pipes: an undrained pipe would block the server once it fills up.
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port),
+                 "--application-close-timeout", "5", "--access-log", str(self.access_log_path),
+                 "asgi:application"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/metrics", timeout=5):
+                    return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    pytest.fail(f"daphne did not start: {self.log()[-3000:]}")
+                time.sleep(0.2)
 
     def stop(self) -> None:
-        self.daphne.terminate()
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
     def alive(self) -> bool:
-        return self.daphne.process is not None and self.daphne.process.poll() is None
+        return self.process is not None and self.process.poll() is None
 
     def log(self, since: int = 0) -> str:
-        """What the server logged (from the offset `mark()` returned)."""
-        return self.daphne.output()[since:]
+        """What the application logged (from the offset `mark()` returned)."""
+        if not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[since:]
 
     def mark(self) -> int:
-        return len(self.daphne.output())
+        return len(self.log())
+
+    def access_log(self) -> str:
+        if not self.access_log_path.exists():
+            return ""
+        return self.access_log_path.read_text(errors="replace")
 
     # --- HTTP ---------------------------------------------------------------------------------
 

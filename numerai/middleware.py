@@ -1,6 +1,7 @@
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from numerai import metrics
 from numerai.context import request_id_var
@@ -61,4 +62,49 @@ class RateLimitHeadersMiddleware:
             response["X-RateLimit-Limit"] = str(state.limit)
             response["X-RateLimit-Remaining"] = str(state.remaining)
             response["X-RateLimit-Reset"] = str(state.reset)
+        return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# HTML pages without a policy of their own (admin, Django's error pages) get this one.
+DEFAULT_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def docs_csp() -> str:
+    """Swagger UI (/api/v1/docs) runs an inline script and loads its bundle from a CDN."""
+    from drf_spectacular.settings import spectacular_settings
+
+    cdn = _origin(spectacular_settings.SWAGGER_UI_DIST)
+    return (
+        f"default-src 'self'; img-src 'self' data: {cdn}; style-src 'self' 'unsafe-inline' {cdn}; "
+        f"script-src 'self' 'unsafe-inline' {cdn}; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every HTML response carries a Content-Security-Policy; a view's own policy (the web
+    client's) is kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response or not response.get(
+            "Content-Type", ""
+        ).startswith("text/html"):
+            return response
+        match = getattr(request, "resolver_match", None)
+        response["Content-Security-Policy"] = (
+            docs_csp() if match is not None and match.url_name == "docs" else DEFAULT_CSP
+        )
         return response

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "numerai.middleware.RequestIdMiddleware",
     "numerai.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "numerai.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

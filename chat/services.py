@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +22,9 @@ from chat.selectors import (
     message_list_for_llm,
 )
 from numerai import metrics
-from numerai.errors import InvalidInput, RateLimited
+from numerai.errors import Conflict, InvalidInput, RateLimited
 from readings.selectors import user_local_date
+from readings.services import numerology_profile_ensure
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -181,6 +183,10 @@ def reply_job_load(*, message_id) -> ReplyJob:
     reply = Message.objects.select_related("conversation__user", "reply_to").get(pk=message_id)
     conversation = reply.conversation
     user = conversation.user
+    if user.date_of_birth is not None:
+        # The guide speaks from the user's chart: compute it now if it was never computed.
+        with contextlib.suppress(Conflict):
+            numerology_profile_ensure(user=user)
     context = guide_context_for_user(user=user, today=user_local_date(user=user))
     history = message_list_for_llm(conversation=conversation, up_to=reply.reply_to)
     return ReplyJob(

@@ -76,8 +76,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         if self.user is not None:
             metrics.open_sockets.dec()
-            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-            await get_state().presence_remove(str(self.user.pk), self.session_id)
+            # Each step on its own: a failed group_discard must not leave presence behind.
+            for step in (
+                self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name),
+                get_state().presence_remove(str(self.user.pk), self.session_id),
+            ):
+                try:
+                    await step
+                except Exception:
+                    logger.warning("socket cleanup step failed", exc_info=True)
 
     def _bearer_token(self) -> str | None:
         for key, value in self.scope.get("headers", []):

@@ -81,6 +81,30 @@ def call_async(fn, *args, **kwargs):
     return async_to_sync(run_and_release)()
 
 
+PUBLISH_CONCURRENCY = 64
+
+
+async def user_events_publish_many(events: list[tuple]) -> int:
+    """Publishes many `(user_id, type, data)` events on one loop, a bounded number at a time.
+
+    Each event keeps its per-user order guarantee (the stream assigns offsets); different users
+    are independent, so they are published concurrently.
+    """
+    semaphore = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+
+    async def one(user_id, type_, data):
+        async with semaphore:
+            await user_event_publish(user_id, type_, data)
+
+    await asyncio.gather(*(one(*event) for event in events))
+    return len(events)
+
+
+def user_events_publish_sync(events: list[tuple]) -> int:
+    """`user_events_publish_many` from synchronous code (one event loop for the whole batch)."""
+    return call_async(user_events_publish_many, events)
+
+
 def user_event_publish_sync(user_id, type_: str, data: dict) -> dict:
     """`user_event_publish` from synchronous code."""
     return call_async(user_event_publish, user_id, type_, data)

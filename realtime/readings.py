@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from readings.selectors import daily_reading_list_by_ids, daily_reading_payload
-from realtime.events import user_event_publish_sync
+from realtime.events import user_events_publish_sync
 
 
 def daily_readings_publish(*, reading_ids) -> None:
-    for reading in daily_reading_list_by_ids(reading_ids=reading_ids):
-        user_event_publish_sync(reading.user_id, "reading.daily", daily_reading_payload(reading))
+    """All of a batch's readings on one event loop (not a loop and Redis pools per user)."""
+    user_events_publish_sync([
+        (reading.user_id, "reading.daily", daily_reading_payload(reading))
+        for reading in daily_reading_list_by_ids(reading_ids=reading_ids)
+    ])

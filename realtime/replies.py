@@ -24,6 +24,7 @@ from django.conf import settings
 from chat.llm import Delta, Finish, LLMError, get_chat_model
 from chat.services import (
     FinishedReply,
+    ReplyJob,
     replies_in_progress_older_than,
     reply_finish,
     reply_job_load,
@@ -64,47 +65,52 @@ class ReplyRun:
             self.stop_reason = reason
             self.task.cancel()
 
-    async def run(self) -> FinishedReply | None:
-        job = await database_sync_to_async(reply_job_load)(message_id=self.message_id)
+    async def run(self, job: ReplyJob | None = None) -> FinishedReply | None:
+        if job is None:
+            job = await database_sync_to_async(reply_job_load)(message_id=self.message_id)
         state = get_state()
         user_id = str(job.user_id)
         model = get_chat_model()
-        await _best_effort("buffer open", state.reply_open(
-            self.message_id, user_id, str(job.conversation_id)))
-        await _best_effort("message.start", events.user_frame_send(user_id, frame(
-            "message.start",
-            {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
-        )))
+        loop = asyncio.get_running_loop()
+        # Announce the reply while the model's first token is on its way, not before asking.
+        announce = asyncio.ensure_future(self._announce(state, user_id, job))
         parts: list[str] = []
         pending: list[str] = []
         seq = 0
+        last_flush = float("-inf")
         finish_reason, usage, error = "stop", None, None
         wake = asyncio.Event()
+        lock = asyncio.Lock()
         done = False
         failures: set[str] = set()
 
         async def flush() -> None:
-            nonlocal seq
-            text = "".join(pending)
-            pending.clear()
-            seq += 1
-            parts.append(text)
-            await _best_effort(
-                "buffer append", state.reply_append(self.message_id, seq, text), failures
-            )
-            await _best_effort("message.delta", events.user_frame_send(user_id, frame(
-                "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
-            )), failures)
+            nonlocal seq, last_flush
+            async with lock:
+                if not pending:
+                    return
+                await announce  # message.start always precedes the first delta
+                text = "".join(pending)
+                pending.clear()
+                seq += 1
+                parts.append(text)
+                last_flush = loop.time()
+                await _best_effort(
+                    "buffer append", state.reply_append(self.message_id, seq, text), failures
+                )
+                await _best_effort("message.delta", events.user_frame_send(user_id, frame(
+                    "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
+                )), failures)
 
         async def flusher() -> None:
-            while True:
+            """Sends what is pending once its 40 ms window has passed (a paused model)."""
+            while not done:
                 await wake.wait()
                 wake.clear()
-                if pending:
-                    await flush()
-                if done:
-                    return
-                await asyncio.sleep(COALESCE_S)
+                delay = last_flush + COALESCE_S - loop.time()
+                if delay > 0 and not done:
+                    await asyncio.sleep(delay)
+                await flush()
 
         flushing = asyncio.create_task(flusher())
         watcher = asyncio.create_task(self._watch_remote_cancel()) if settings.SCALED else None
@@ -113,7 +119,11 @@ class ReplyRun:
                 async for item in s:
                     if isinstance(item, Delta) and item.text:
                         pending.append(item.text)
-                        wake.set()
+                        # A fast model yields without pausing: flush inline when a window ends.
+                        if loop.time() - last_flush >= COALESCE_S:
+                            await flush()
+                        else:
+                            wake.set()
                     elif isinstance(item, Finish):
                         finish_reason = item.finish_reason
                         usage = item.usage
@@ -130,11 +140,19 @@ class ReplyRun:
             if watcher is not None:
                 watcher.cancel()
         await flushing
-        if pending:
-            await flush()
+        await flush()
+        await announce
         return await self._finish(
             job, user_id, "".join(parts), finish_reason, seq, usage, error, model
         )
+
+    async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
+        await _best_effort("buffer open", state.reply_open(
+            self.message_id, user_id, str(job.conversation_id)))
+        await _best_effort("message.start", events.user_frame_send(user_id, frame(
+            "message.start",
+            {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
+        )))
 
     async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
         usage_dict = (
@@ -175,7 +193,7 @@ class ReplyRun:
                 return
 
 
-def reply_start(message_id) -> ReplyRun:
+def reply_start(message_id, job: ReplyJob | None = None) -> ReplyRun:
     """Starts the reply as its own task on the running loop (never awaited by the socket)."""
     message_id = str(message_id)
     run = ReplyRun(message_id)
@@ -184,7 +202,7 @@ def reply_start(message_id) -> ReplyRun:
     async def guarded():
         started = time.monotonic()
         try:
-            return await run.run()
+            return await run.run(job)
         except Exception:
             logger.exception("reply %s crashed after %.1fs", message_id, time.monotonic() - started)
         finally:

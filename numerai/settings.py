@@ -338,6 +338,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(256 * 1024)))
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST")
+# Proxies in front of the app that append to X-Forwarded-For (1 behind one load balancer); the
+# per-IP rate limits count the address the outermost trusted proxy saw (numerai.throttling).
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 # --- I18N / static ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

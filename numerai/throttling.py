@@ -2,6 +2,10 @@
 
 Each view names a `throttle_scope`; premium users get `<scope>_premium` when that rate exists.
 The state of the tightest limit is left on the request for the `X-RateLimit-*` headers.
+
+Anonymous callers are counted by client address: `REMOTE_ADDR`, or, behind `NUM_PROXIES`
+trusted proxies, the address the outermost of them saw (the right-hand end of
+`X-Forwarded-For`). The rest of that header is written by the client and never trusted.
 """
 
 from __future__ import annotations
@@ -18,6 +22,18 @@ class RateLimitState:
     limit: int
     remaining: int
     reset: int  # seconds until the window frees a slot
+
+
+def client_address(request) -> str | None:
+    """The caller's address, never taken from the client-written part of X-Forwarded-For."""
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR") or None
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-min(proxies, len(hops))] if hops else remote
 
 
 def _record(request, state: RateLimitState) -> None:
@@ -44,6 +60,11 @@ class ScopedRateThrottle(SimpleRateThrottle):
         if getattr(user, "is_premium", False) and f"{scope}_premium" in settings.RATES:
             return f"{scope}_premium"
         return scope
+
+    def get_ident(self, request):
+        # DRF's default uses the whole X-Forwarded-For when NUM_PROXIES is unset: a client
+        # could name a new "address" per request and escape every per-IP limit.
+        return client_address(request) or ""
 
     def get_cache_key(self, request, view):
         user = getattr(request, "user", None)

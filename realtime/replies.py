@@ -31,6 +31,7 @@ from chat.services import (
 )
 from realtime import events
 from realtime.protocol import frame
+from realtime.push import chat_reply_push_if_offline
 from realtime.streams import get_state
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ class ReplyRun:
                 user_id, "conversation.updated",
                 {"conversation_id": str(finished.conversation_id), "title": finished.new_title},
             ))
+        await chat_reply_push_if_offline(user_id=user_id, message_id=self.message_id)
         return finished
 
     async def _watch_remote_cancel(self) -> None:

@@ -198,6 +198,19 @@ def reply_job_load(*, message_id) -> ReplyJob:
     )
 
 
+def turn_start(
+    *, user, client_msg_id, content: str, conversation_id=None
+) -> tuple[Turn, ReplyJob | None]:
+    """Stores the turn and, unless it is a duplicate, loads what its reply needs: one database
+    hop before the model is called instead of two."""
+    turn = message_send(
+        user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
+    )
+    if turn.duplicate:
+        return turn, None
+    return turn, reply_job_load(message_id=turn.assistant_message_id)
+
+
 def reply_finish(
     *,
     message_id,

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.selectors import message_get_for_user
-from chat.services import message_send
+from chat.services import turn_start
 from numerai.api import meta
 from numerai.throttling import ScopedRateThrottle
 from realtime import replies
@@ -43,7 +43,7 @@ class TicketCreateApi(APIView):
         )
 
 
-async def _reply_frames(*, user, turn):
+async def _reply_frames(*, user, turn, job):
     """The reply's frames for this request: live ones, or the end of an already finished one."""
     message_id = str(turn.assistant_message_id)
     layer = get_channel_layer()
@@ -51,7 +51,7 @@ async def _reply_frames(*, user, turn):
     await layer.group_add(user_group(user.pk), channel)
     try:
         if not turn.duplicate:
-            replies.reply_start(message_id)
+            replies.reply_start(message_id, job)
         else:
             message = await database_sync_to_async(message_get_for_user)(
                 user=user, message_id=message_id
@@ -79,17 +79,17 @@ async def _reply_frames(*, user, turn):
         await layer.group_discard(user_group(user.pk), channel)
 
 
-async def _sse(*, user, turn):
+async def _sse(*, user, turn, job):
     ack = frame("chat.ack", turn.ack())
     yield f"event: chat.ack\ndata: {json.dumps(ack)}\n\n"
-    async for item in _reply_frames(user=user, turn=turn):
+    async for item in _reply_frames(user=user, turn=turn, job=job):
         yield f"event: {item['type']}\ndata: {json.dumps(item)}\nid: {item.get('offset', '')}\n\n"
 
 
-async def _json_once(*, user, turn, envelope_meta: dict):
+async def _json_once(*, user, turn, job, envelope_meta: dict):
     error = None
     end = {}
-    async for item in _reply_frames(user=user, turn=turn):
+    async for item in _reply_frames(user=user, turn=turn, job=job):
         if item["type"] == "message.error":
             error = item["data"]
         elif item["type"] == "message.end":
@@ -145,15 +145,15 @@ class ChatSendApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        turn = message_send(user=request.user, **serializer.validated_data)
+        turn, job = turn_start(user=request.user, **serializer.validated_data)
         if "text/event-stream" in request.headers.get("Accept", ""):
             response = StreamingHttpResponse(
-                _sse(user=request.user, turn=turn), content_type="text/event-stream"
+                _sse(user=request.user, turn=turn, job=job), content_type="text/event-stream"
             )
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"
             return response
         return StreamingHttpResponse(
-            _json_once(user=request.user, turn=turn, envelope_meta=meta()),
+            _json_once(user=request.user, turn=turn, job=job, envelope_meta=meta()),
             content_type="application/json",
         )

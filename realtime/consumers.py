@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat.selectors import message_get_for_user
-from chat.services import chat_rate, message_send
+from chat.services import chat_rate, turn_start
 from numerai import metrics
 from numerai.errors import DomainError, RateLimited
 from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
@@ -292,13 +292,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         conversation_id = protocol.field_uuid(request, "conversation_id", optional=True)
         client_msg_id = protocol.field_uuid(request, "client_msg_id")
         content = protocol.field_content(request)
-        turn = await database_sync_to_async(message_send)(
+        turn, job = await database_sync_to_async(turn_start)(
             user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
             content=content,
         )
         await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
-        if not turn.duplicate:
-            replies.reply_start(turn.assistant_message_id)
+        if job is not None:
+            replies.reply_start(turn.assistant_message_id, job)
 
     async def on_chat_cancel(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")

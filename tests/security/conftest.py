@@ -97,8 +97,11 @@ class LiveServer:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(self.base + "/metrics", timeout=5):
+                # Any HTTP answer means it is up (a production server redirects to https).
+                with _OPENER.open(self.base + "/metrics", timeout=5):
                     return self
+            except urllib.error.HTTPError:
+                return self
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()

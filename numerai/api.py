@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -111,7 +112,15 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    if isinstance(exc, DomainError):
+    if isinstance(exc, RequestDataTooBig):
+        # The body is over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises while DRF reads it).
+        body = error_body("PAYLOAD_TOO_LARGE", "The request body is too large.")
+        status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    elif isinstance(exc, SuspiciousOperation):
+        logger.warning("suspicious request refused: %s", exc.__class__.__name__)
+        body = error_body("BAD_REQUEST", "Bad request.")
+        status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, DomainError):
         body = error_body(exc.code, exc.message, exc.details)
         status_code = exc.status
         if isinstance(exc, RateLimited):

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.selectors import user_require_verified
+from accounts.selectors import user_get_active, user_require_verified
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
@@ -203,6 +203,8 @@ def turn_start(
 ) -> tuple[Turn, ReplyJob | None]:
     """Stores the turn and, unless it is a duplicate, loads what its reply needs: one database
     hop before the model is called instead of two."""
+    # A socket outlives the check at connect: refuse a deleted or deactivated account here.
+    user = user_get_active(user_id=user.pk)
     turn = message_send(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )

@@ -19,7 +19,7 @@ from django.conf import settings
 from chat.selectors import message_get_for_user
 from chat.services import chat_rate, turn_start
 from numerai import metrics
-from numerai.errors import DomainError, RateLimited
+from numerai.errors import DomainError, NotAuthenticated, RateLimited
 from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
 from realtime import protocol, replies
 from realtime.auth import SocketAuthError, socket_authenticate
@@ -160,6 +160,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                                          retry_after=exc.retry_after))
         except DomainError as exc:
             await self._send(error_frame(exc.frame_code, exc.message, request_id=request.id))
+            if isinstance(exc, NotAuthenticated):  # the account is gone or deactivated
+                await self._close(protocol.UNAUTHORIZED)
         except Exception:
             logger.exception("socket handler failed")
             await self._send(error_frame("internal", "Internal error.", request_id=request.id))

@@ -289,17 +289,6 @@ def test_tokens_and_tickets_of_a_deactivated_user_are_refused(live):
                      {"refresh_token": user.refresh_token}).status == 401
 
 
-OPEN_SOCKET_BUG = (
-    "realtime/consumers.py: the socket authenticates once (_authenticate) and keeps the User "
-    "object; it never re-checks accounts.selectors.user_get_active, so a socket opened before "
-    "the account was deleted or deactivated keeps working (chat.send, ping, auth.refresh with a "
-    "token minted earlier) until the access token expires (up to 1 h). Expected: a frame from a "
-    "deleted or deactivated user gets error `unauthorized` and close 4401 (e.g. re-check the "
-    "user in receive() before HANDLERS, or publish a revocation event to the user's group)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_SOCKET_BUG)
 @pytest.mark.parametrize("how", ["deleted", "deactivated"])
 def test_an_open_socket_of_a_dead_account_is_closed(live, how):
     user = live.new_user()

@@ -22,9 +22,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 MAX_FRAME_BYTES = 64 * 1024
-# Frames over 64 KiB leave a silent, never-closed socket under daphne (OVER_LIMIT_BUG below):
-# until that is fixed the fuzz skips them; set this to True together with removing the xfail.
-OVERSIZE_CLOSES_1009 = False
+# Frames over 64 KiB are closed with 1009 at the protocol level (realtime/limits.py).
+OVERSIZE_CLOSES_1009 = True
 ERROR_CODES = {"bad_request", "unknown_type", "unauthorized", "token_expired", "not_found",
                "rate_limited", "too_large", "conflict"}  # never "internal"
 # Frames the server pushes on its own (user events, reply streams): not answers to a request.
@@ -323,16 +322,6 @@ def test_a_frame_of_exactly_64_kib_is_answered(live, alice, char):
     ws.close()
 
 
-OVER_LIMIT_BUG = (
-    "realtime/consumers.py RealtimeConsumer.receive -> _close(protocol.TOO_LARGE): under daphne "
-    "the ASGI close with code 1009 is refused by autobahn (sendClose accepts only 1000 or "
-    "3000-4999); the exception is swallowed, the consumer marks itself closed and ignores every "
-    "later frame, so the socket stays open and silent (no answer, no close, auth timeout and "
-    "presence slot kept) instead of closing 1009. When fixed, set OVERSIZE_CLOSES_1009 = True"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=OVER_LIMIT_BUG)
 @pytest.mark.parametrize(("count", "char"), [(MAX_FRAME_BYTES, "a"), (MAX_FRAME_BYTES // 2, "é")],
                          ids=["ascii", "two-byte-utf8"])
 def test_frames_over_64_kib_close_1009(live, alice, count, char):

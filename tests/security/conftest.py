@@ -34,7 +34,7 @@ CODE_RE = re.compile(r"\b(\d{6})\b")
 @dataclass
 class Reply:
     status: int
-    headers: dict
+    headers: email.message.Message  # case-insensitive, as HTTP header names are
     body: bytes
 
     def json(self):
@@ -150,9 +150,9 @@ class LiveServer:
         )
         try:
             with _OPENER.open(request, timeout=timeout) as response:
-                return Reply(response.status, dict(response.headers), response.read())
+                return Reply(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
-            return Reply(exc.code, dict(exc.headers), exc.read())
+            return Reply(exc.code, exc.headers, exc.read())
 
     # --- users --------------------------------------------------------------------------------
 

@@ -221,6 +221,9 @@ def run(n_users: int, keep: bool, batch_size: int) -> dict:
         "target_seconds_for_100k": 5.0,
         "meets_target": generate_s * (100_000 / n_users) <= 5.0,
         "postgresql": connection.pg_version,
+        # Other work on the machine slows generation and the COPY baseline alike.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
         "timestamp": datetime.now(UTC).isoformat(),
     }
     return result
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"baseline COPY of the same {result['baseline_copy_rows']:,} rows: "
         f"{result['baseline_copy_seconds']:.2f} s = {result['baseline_rows_per_second']:,} "
-        f"rows/s; generation/COPY = {result['ratio_to_copy']}x"
+        f"rows/s; generation/COPY = {result['ratio_to_copy']}x "
+        f"(load average {result['load_average_1m']} on {result['cpus']} CPUs)"
     )
     print(
         f"queries: {result['queries']} + {result['copy_statements']} COPY = "

@@ -12,6 +12,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -53,6 +54,16 @@ class EnvelopeRenderer(JSONRenderer):
             if pagination is not None:
                 body["pagination"] = pagination
         return super().render(body, accepted_media_type, renderer_context)
+
+
+class JSONParser(DRFJSONParser):
+    """DRF's parser, but JSON nested too deeply for the decoder is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
 
 
 def paginated(data, pagination: dict, status_code: int = 200) -> Response:

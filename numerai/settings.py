@@ -246,7 +246,7 @@ RATES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["numerai.api.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["numerai.api.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": RATES,

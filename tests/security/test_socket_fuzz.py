@@ -357,17 +357,6 @@ def test_unauthenticated_sockets_answer_then_close_4401(live):
     ws.close()
 
 
-UNKNOWN_PATH_BUG = (
-    "asgi.py / realtime/routing.py: a WebSocket handshake to any path but /ws/v1/ (e.g. /ws/v2/, "
-    "/api/v1/health) reaches channels' URLRouter, which raises ValueError('No route found for "
-    "path ...'); daphne logs it at ERROR with a traceback ('Exception inside application') and "
-    "answers HTTP 500. Any client can fill the error log that way. Expected: the handshake is "
-    "refused cleanly (websocket.close before accept: HTTP 403) with nothing logged above INFO, "
-    "e.g. a catch-all route or a wrapper around URLRouter that closes unknown paths"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=UNKNOWN_PATH_BUG)
 @pytest.mark.parametrize("path", ["/ws/v2/", "/ws/", "/api/v1/health", "/ws/v1/../admin/"])
 def test_a_handshake_to_an_unknown_path_is_refused_without_a_server_error(live, path):
     from websockets.exceptions import InvalidStatus

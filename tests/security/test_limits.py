@@ -54,6 +54,48 @@ def fuzz_limits_user(live):
     return live.new_user()
 
 
+HOSTILE_BODIES = {
+    "deep-array": b"[" * 60_000 + b"]" * 60_000,
+    "deep-object": b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
+    "nan": b'{"email": NaN, "password": Infinity}',
+    "huge-int": b'{"email": "a@b.co", "password": ' + b"9" * 5000 + b"}",
+    "nul": b'{"email": "a\u0000@b.co", "password": "x\u0000", "content": "\u0000"}',
+    "lone-surrogate": b'{"email": "\ud800@b.co", "password": "\udfff", "content": "\ud800"}',
+    "bom": '\ufeff{"email": "a@b.co"}'.encode(),
+    "latin-1": b'{"email": "\xe9@b.co", "content": "\xe9"}',
+    "truncated": b'{"email": "a@b.co", "pass',
+    "not-an-object": b"[1, 2, 3]",
+}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/auth/register",
+                                  "/api/v1/ai/chat", "/api/v1/numerology/compatibility",
+                                  "/api/v1/notifications/devices"])
+def test_hostile_bodies_are_4xx_envelopes(live, fuzz_limits_user, path):
+    for name, raw in HOSTILE_BODIES.items():
+        reply = live.rest("POST", path, raw=raw, token=fuzz_limits_user.access_token)
+        assert 400 <= reply.status < 500, (name, reply.status, reply.body[:300])
+        assert reply.json()["success"] is False, name
+    multipart = b'--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.co\r\n--x--\r\n'
+    for content_type, raw in (
+        ("text/plain", b'{"email": "a@b.co"}'),
+        ("application/x-www-form-urlencoded", b"email=a%40b.co&password=p"),
+        ("multipart/form-data; boundary=x", multipart),
+        ("application/json; charset=bogus", b'{"email": "a@b.co"}'),
+        ("application/json; charset=utf-32", b'{"email": "a@b.co"}'),
+        ("application/xml", b"<email>a@b.co</email>"),
+    ):
+        reply = live.rest("POST", path, raw=raw, headers={"Content-Type": content_type},
+                          token=fuzz_limits_user.access_token)
+        assert 400 <= reply.status < 500, (content_type, reply.status, reply.body[:300])
+        assert reply.json()["success"] is False, content_type
+    # A malformed multipart body never reaches the application: daphne's HTTP layer (Twisted)
+    # answers a bare 400 itself.
+    reply = live.rest("POST", path, raw=b"{}", headers={
+        "Content-Type": "multipart/form-data; boundary=x"}, token=fuzz_limits_user.access_token)
+    assert reply.status == 400
+
+
 # --- pagination ----------------------------------------------------------------------------------
 
 

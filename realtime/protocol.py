@@ -92,12 +92,25 @@ def _bad(request: Request, message: str) -> FrameError:
     return FrameError("bad_request", message, request.id)
 
 
+def _storable(value: str) -> bool:
+    """JSON may escape a lone surrogate or NUL into a string; neither can be stored or hashed."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def field_str(request: Request, name: str, *, max_len: int, optional=False) -> str | None:
     value = request.data.get(name)
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value or len(value) > max_len:
         raise _bad(request, f"`data.{name}` must be a string of 1..{max_len} characters.")
+    if not _storable(value):
+        raise _bad(request, f"`data.{name}` holds a NUL or an unpaired surrogate character.")
     return value
 
 
@@ -125,6 +138,8 @@ def field_content(request: Request) -> str:
     limit = settings.CHAT_MAX_MESSAGE_CHARS
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise _bad(request, f"`data.content` must be a string of 1..{limit} characters.")
+    if not _storable(value):
+        raise _bad(request, "`data.content` holds a NUL or an unpaired surrogate character.")
     return value
 
 

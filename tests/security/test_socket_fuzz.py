@@ -370,28 +370,11 @@ def test_a_handshake_to_an_unknown_path_is_refused_without_a_server_error(live, 
     assert live.alive()
 
 
-UNENCODABLE_TEXT_BUG = (
-    "realtime/protocol.py field_content / field_str (and chat/services._validate_content, "
-    "realtime/auth._ticket_key): a JSON string escape that decodes to a lone surrogate "
-    "(\\ud800) or NUL (\\u0000) passes validation; the value then fails where it is encoded: "
-    "chat.send content -> the database insert raises UnicodeEncodeError (SQLite and PostgreSQL; "
-    "PostgreSQL also refuses NUL) and the socket answers `internal` with a logged traceback; "
-    "auth ticket/token -> str.encode() in _ticket_key / PyJWT raises UnicodeEncodeError, "
-    "answered `internal` instead of `unauthorized` + 4401. Expected: `error` `bad_request` (REST "
-    "already answers 400: 'Surrogate characters are not allowed' / 'Null characters are not "
-    "allowed'), e.g. reject str values that do not encode to UTF-8 or contain NUL in field_str "
-    "and field_content"
-)
-
-
 def _unencodable_cases():
-    bug = pytest.mark.xfail(strict=True, reason=UNENCODABLE_TEXT_BUG)
     for where in ("content", "ticket", "token"):
         for name, escape in (("high-surrogate", r"\ud800"), ("low-surrogate", r"\udfff"),
                              ("nul", r"\u0000")):
-            # A NUL in a credential is already refused as unauthorized.
-            marks = [] if (where != "content" and name == "nul") else [bug]
-            yield pytest.param(where, escape, marks=marks, id=f"{where}-{name}")
+            yield pytest.param(where, escape, id=f"{where}-{name}")
 
 
 @pytest.mark.parametrize(("where", "escape"), list(_unencodable_cases()))

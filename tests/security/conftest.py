@@ -72,6 +72,7 @@ class LiveServer:
 
     def __init__(self, var: Path, env: dict):
         self.var, self.env = var, env
+        self.worker: subprocess.Popen | None = None
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log_path = var / f"daphne-{self.port}.log"
@@ -94,11 +95,20 @@ class LiveServer:
                  "asgi:application"],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
             )
+        if self.env.get("REDIS_URL"):
+            # Scaled mode, as deployed: a Celery worker answers health's ping.
+            with open(self.log_path, "ab") as log:
+                self.worker = subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "numerai", "worker", "--pool", "solo",
+                     "--loglevel", "WARNING", "--hostname", f"live-{self.port}@%h"],
+                    cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                )
         deadline = time.monotonic() + 60
         while True:
             try:
                 # Any HTTP answer means it is up (a production server redirects to https).
                 with _OPENER.open(self.base + "/metrics", timeout=5):
+                    self._wait_for_worker(deadline)
                     return self
             except urllib.error.HTTPError:
                 return self
@@ -108,7 +118,23 @@ class LiveServer:
                     pytest.fail(f"daphne did not start: {self.log()[-3000:]}")
                 time.sleep(0.2)
 
+    def _wait_for_worker(self, deadline: float) -> None:
+        if self.worker is None:
+            return
+        while time.monotonic() < deadline:
+            try:
+                with _OPENER.open(self.base + "/api/v1/health", timeout=10):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.5)
+
     def stop(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

@@ -148,7 +148,9 @@ def test_anonymous_callers_get_401(live, route, name, method, params):
 
 
 def test_public_endpoints_answer_anonymous_callers(live):
-    assert live.rest("GET", "/api/v1/health").status == 200
+    health = live.rest("GET", "/api/v1/health")
+    # 503 DEGRADED in the scaled pass, which runs no Celery worker for these servers.
+    assert health.status == 200 or health.error["code"] == "DEGRADED", health.body
     assert live.rest("GET", "/api/v1/schema").status == 200
     assert live.rest("GET", "/api/v1/docs").status == 200
     for path in ("auth/register", "auth/login", "auth/verify-otp", "auth/resend-otp",

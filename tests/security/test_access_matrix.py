@@ -15,6 +15,7 @@ classified, so new endpoints are covered automatically.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -164,6 +165,12 @@ def test_public_endpoints_answer_anonymous_callers(live):
 def test_non_api_urls(live):
     web = live.rest("GET", "/")
     assert web.status == 200 and web.headers["Content-Type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', web.body.decode())
+    assert len(assets) >= 2, "the page's own scripts and styles"
+    for asset in assets:
+        static = live.rest("GET", asset)
+        assert static.status == 200, asset
+        assert static.headers["X-Content-Type-Options"] == "nosniff"
     assert live.rest("GET", "/metrics").status == 200  # restricted at the proxy
     admin = live.rest("GET", "/admin/")
     assert admin.status == 302 and "/admin/login/" in admin.headers["Location"]

@@ -354,7 +354,11 @@ def test_the_chat_limit_holds_across_processes_and_transports(pair):
     sockets = []
     try:
         for server in pair:
-            ws = connect(server.ws, open_timeout=10, compression=None, legacy=True)
+            # Every reply streams to both sockets while the test reads only one of them (or
+            # waits on REST): an unbounded queue, so the client never stops reading (and
+            # misses the server's pongs) when frames pile up.
+            ws = connect(server.ws, open_timeout=10, compression=None, legacy=True,
+                         max_queue=None)
             ws.send(json.dumps({"type": "auth", "data": {"token": user.access_token}}))
             assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
             sockets.append(ws)

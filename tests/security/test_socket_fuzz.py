@@ -100,7 +100,8 @@ send = st.one_of(
 # --- clients ------------------------------------------------------------------------------------
 
 def _open(live, token: str):
-    ws = connect(live.ws, open_timeout=10, max_size=None, compression=None, legacy=True)
+    ws = connect(live.ws, open_timeout=10, max_size=None, compression=None, legacy=True,
+                 max_queue=None)  # never stop reading (and miss pongs) while frames pile up
     ws.send(json.dumps({"type": "auth", "data": {"token": token}}))
     while True:
         frame = json.loads(ws.recv(timeout=10))

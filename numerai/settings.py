@@ -169,8 +169,10 @@ if SCALED:
                     }
                 ],
                 "prefix": "numerai:layer:",
-                # The default capacity (100) silently drops messages at fan-out.
-                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "5000")),
+                # Messages for every socket of a process share one Redis key; past `capacity`
+                # channels-redis drops them silently (the default, 100, loses fan-out and deltas
+                # under load), so the bound is set far above any expected backlog.
+                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "100000")),
                 "expiry": 60,
                 "group_expiry": 86400,
             },

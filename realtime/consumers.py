@@ -57,6 +57,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.last_offset = 0
         self.epoch = None
         self.seen_seq: dict[str, int] = {}
+        self.held: dict[str, dict[int, dict]] = {}  # out-of-order deltas by message and seq
         self.timers: list[asyncio.Task] = []
         self.closed = False
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
@@ -345,13 +346,24 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def user_frame(self, message):
         payload = message["frame"]
-        if payload["type"] == "message.delta":
-            data = payload["data"]
-            key = data["message_id"]
-            if data["seq"] <= self.seen_seq.get(key, 0):
-                return
-            self.seen_seq[key] = data["seq"]
+        if payload["type"] != "message.delta":
+            return await self._send(payload)
+        data = payload["data"]
+        key = data["message_id"]
+        seen = self.seen_seq.get(key, 0)
+        if data["seq"] <= seen:
+            return
+        if data["seq"] > seen + 1 and seen:
+            # The layer can deliver two frames out of order: hold this one until the gap fills
+            # (message.end carries the whole text if it never does).
+            self.held.setdefault(key, {})[data["seq"]] = payload
+            return
         await self._send(payload)
+        self.seen_seq[key] = data["seq"]
+        held = self.held.get(key, {})
+        while self.seen_seq[key] + 1 in held:
+            self.seen_seq[key] += 1
+            await self._send(held.pop(self.seen_seq[key]))
 
     async def user_event(self, message):
         payload = message["frame"]
@@ -375,6 +387,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.last_offset = max(self.last_offset, payload["offset"])
         if payload["type"] == "message.end":
             self.seen_seq.pop(payload["data"]["message_id"], None)
+            self.held.pop(payload["data"]["message_id"], None)
         await self._send(payload)
 
 

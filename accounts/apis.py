@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
+import uuid
 from datetime import time as dt_time
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,7 +26,6 @@ from accounts.validators import (
 from numerai.throttling import ScopedRateThrottle
 
 PASSWORD_MAX = 256
-request_logger = logging.getLogger("django.request")
 
 
 # --- shared fields and serializers ------------------------------------------------------------
@@ -537,42 +536,31 @@ class NotificationDeviceListApi(NotificationsApi):
         tags=["notifications"],
         request=DeviceTokenInputSerializer,
         responses={200: DeletedOutputSerializer},
-        description="Forget the device with this token (the caller's own only; 404 otherwise).",
+        description='Forget the device with this push token, sent in the body: `{"token": '
+        '"…"}` (a token never goes into a URL). The caller\'s own only; 404 otherwise. To name '
+        "the device by its `id`, use `DELETE notifications/devices/{device_id}`.",
     )
     def delete(self, request):
         serializer = DeviceTokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.device_delete(user=request.user, token_or_id=serializer.validated_data["token"])
+        services.device_delete(user=request.user, token=serializer.validated_data["token"])
         return Response({"deleted": True})
 
 
 class NotificationDeviceDetailApi(NotificationsApi):
-    """The path may hold a push token: Django's request log (4xx lines name the path) gets a
-    masked path instead of the real one."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400:
-            response._has_been_logged = True  # django.utils.log.log_response skips it
-            token_or_id = kwargs.get("token_or_id") or ""
-            path = request.path
-            if token_or_id:
-                path = path.replace(token_or_id, mask_token(token_or_id))
-            request_logger.warning(
-                "%s: %s", response.reason_phrase, path,
-                extra={"status_code": response.status_code},
-            )  # fmt: skip
-        return response
+    """One device, named by its id: a push token never goes into a URL (access logs keep
+    paths); the token form is `DELETE notifications/devices` with the token in the body."""
 
     @extend_schema(
         operation_id="notifications_devices_delete",
         tags=["notifications"],
         responses={200: DeletedOutputSerializer},
-        description="Forget one of the caller's devices, named by its id or its token "
-        "(404 for anyone else's).",
+        description="Forget one of the caller's devices, named by its `id` (404 for anyone "
+        "else's). To name it by its push token, send the token in the body of "
+        "`DELETE notifications/devices`.",
     )
-    def delete(self, request, token_or_id: str):
-        services.device_delete(user=request.user, token_or_id=token_or_id)
+    def delete(self, request, device_id: uuid.UUID):
+        services.device_delete(user=request.user, device_id=device_id)
         return Response({"deleted": True})
 
 

@@ -61,15 +61,18 @@ def device_list_for_user(*, user: User) -> list[Device]:
     return list(Device.objects.filter(user=user).order_by("-last_seen", "-created_at"))
 
 
-def device_get_for_user(*, user: User, token_or_id: str) -> Device:
-    """The user's device with this id or token; `NotFound` otherwise (others' look the same)."""
-    value = (token_or_id or "").strip()
-    match = Q(token=value)
-    try:
-        match |= Q(pk=uuid.UUID(value))
-    except ValueError:
-        pass
-    device = Device.objects.filter(match, user=user).first() if value else None
+def device_get_for_user(
+    *, user: User, device_id: uuid.UUID | None = None, token: str | None = None
+) -> Device:
+    """The user's device with this id, or with this push token (give exactly one);
+    `NotFound` otherwise (others' look the same)."""
+    if (device_id is None) == (token is None):
+        raise TypeError("give exactly one of device_id and token")
+    if device_id is not None:
+        device = Device.objects.filter(pk=device_id, user=user).first()
+    else:
+        value = token.strip()
+        device = Device.objects.filter(token=value, user=user).first() if value else None
     if device is None:
         raise NotFound("Device not found.")
     return device

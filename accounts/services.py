@@ -764,9 +764,12 @@ def _device_register(*, user: User, token: str, platform: str, app_version: str)
     return device
 
 
-def device_delete(*, user: User, token_or_id: str) -> None:
-    """Forget one of the user's devices, by id or token; `NotFound` for anyone else's."""
-    device = device_get_for_user(user=user, token_or_id=token_or_id)
+def device_delete(
+    *, user: User, device_id: uuid.UUID | None = None, token: str | None = None
+) -> None:
+    """Forget one of the user's devices, by id or by push token (exactly one);
+    `NotFound` for anyone else's."""
+    device = device_get_for_user(user=user, device_id=device_id, token=token)
     device.delete()
     logger.info(
         "push device removed",

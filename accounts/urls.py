@@ -24,7 +24,7 @@ urlpatterns = [
         name="notifications-devices",
     ),
     path(
-        "notifications/devices/<str:token_or_id>",
+        "notifications/devices/<uuid:device_id>",
         apis.NotificationDeviceDetailApi.as_view(),
         name="notifications-device",
     ),

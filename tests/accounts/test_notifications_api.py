@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -128,12 +129,6 @@ def test_list_my_devices_only(auth_api, user):
     assert [item["token_hint"] for item in body] == ["…" + TOKEN[-6:]]
 
 
-def test_delete_by_token(auth_api, user):
-    data(auth_api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)
-    assert data(auth_api.delete(f"{DEVICES}/{TOKEN}")) == {"deleted": True}
-    assert not Device.objects.exists()
-
-
 def test_delete_by_id(auth_api, user):
     device_id = data(auth_api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)["id"]
     assert data(auth_api.delete(f"{DEVICES}/{device_id}")) == {"deleted": True}
@@ -146,13 +141,29 @@ def test_delete_with_the_token_in_the_body(auth_api, user):
     assert not Device.objects.exists()
 
 
+def test_a_token_never_goes_in_the_path(auth_api, user):
+    """Paths land in access logs: the path names a device by its id only."""
+    device_id = data(auth_api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)["id"]
+    assert_error(auth_api.delete(f"{DEVICES}/{TOKEN}"), 404, "NOT_FOUND")
+    # and the body names a token, not an id
+    assert_error(auth_api.delete(DEVICES, {"token": device_id}), 404, "NOT_FOUND")
+    assert Device.objects.filter(pk=device_id).exists()
+
+
+@pytest.mark.parametrize("body", [{}, {"token": ""}, {"token": ["a"]}, {"token": "x" * 513}])
+def test_delete_by_token_needs_a_token(auth_api, user, body):
+    data(auth_api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)
+    assert_error(auth_api.delete(DEVICES, body), 400, "VALIDATION_ERROR", "token")
+    assert Device.objects.exists()
+
+
 def test_another_users_device_is_not_found(auth_api):
     theirs = Device.objects.create(user=UserFactory(), token=TOKEN, platform="ios",
                                    last_seen=timezone.now())  # fmt: skip
-    assert_error(auth_api.delete(f"{DEVICES}/{TOKEN}"), 404, "NOT_FOUND")
     assert_error(auth_api.delete(f"{DEVICES}/{theirs.pk}"), 404, "NOT_FOUND")
     assert_error(auth_api.delete(DEVICES, {"token": TOKEN}), 404, "NOT_FOUND")
-    assert_error(auth_api.delete(f"{DEVICES}/no-such-token"), 404, "NOT_FOUND")
+    assert_error(auth_api.delete(f"{DEVICES}/{uuid.uuid4()}"), 404, "NOT_FOUND")
+    assert_error(auth_api.delete(DEVICES, {"token": "no-such-token"}), 404, "NOT_FOUND")
     assert Device.objects.filter(pk=theirs.pk).exists()
 
 
@@ -164,7 +175,8 @@ def test_deleting_the_account_deletes_its_devices(auth_api, user):
 
 def test_notifications_need_authentication(api):
     assert_error(api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 401, "NOT_AUTHENTICATED")
-    assert_error(api.delete(f"{DEVICES}/{TOKEN}"), 401, "NOT_AUTHENTICATED")
+    assert_error(api.delete(f"{DEVICES}/{uuid.uuid4()}"), 401, "NOT_AUTHENTICATED")
+    assert_error(api.delete(DEVICES, {"token": TOKEN}), 401, "NOT_AUTHENTICATED")
     assert_error(api.get(SETTINGS), 401, "NOT_AUTHENTICATED")
     assert_error(api.put(SETTINGS, {}), 401, "NOT_AUTHENTICATED")
 
@@ -174,8 +186,8 @@ def test_tokens_are_never_logged_in_full(auth_api, user, caplog):
     with caplog.at_level(logging.DEBUG):
         data(auth_api.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)
         data(other.post(DEVICES, {"token": TOKEN, "platform": "ios"}), 201)  # moves
-        data(other.delete(f"{DEVICES}/{TOKEN}"))
-        assert_error(other.delete(f"{DEVICES}/{TOKEN}"), 404, "NOT_FOUND")  # logs the path
+        data(other.delete(DEVICES, {"token": TOKEN}))
+        assert_error(other.delete(DEVICES, {"token": TOKEN}), 404, "NOT_FOUND")  # logged
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "…" + TOKEN[-6:] in logged
     assert TOKEN not in logged
@@ -275,7 +287,14 @@ def test_the_schema_documents_the_endpoints(api):
     schema = json.loads(response.content)
     paths = schema["paths"]
     assert set(paths["/api/v1/notifications/devices"]) >= {"get", "post", "delete"}
-    assert set(paths["/api/v1/notifications/devices/{token_or_id}"]) == {"delete"}
+    assert set(paths["/api/v1/notifications/devices/{device_id}"]) == {"delete"}
+    (param,) = paths["/api/v1/notifications/devices/{device_id}"]["delete"]["parameters"]
+    assert (param["name"], param["in"], param["schema"]) == (
+        "device_id", "path", {"type": "string", "format": "uuid"}
+    )
+    # OpenAPI 3.0 has no request body on DELETE: the description names it
+    assert '{"token": "…"}' in paths["/api/v1/notifications/devices"]["delete"]["description"]
+    assert not [path for path in paths if "token" in path and "devices" in path]
     assert set(paths["/api/v1/notifications/settings"]) >= {"get", "put", "patch"}
     assert paths["/api/v1/notifications/settings"]["put"]["tags"] == ["notifications"]
 

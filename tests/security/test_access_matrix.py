@@ -40,7 +40,7 @@ NON_API = {"web-index": "public", "metrics": "public (restrict at the proxy)", "
 # Path parameters naming an object, and which of user A's objects to put there.
 OBJECT_PARAMS = {
     "conversation_id": ["conversation"],
-    "token_or_id": ["device_id", "device_token"],
+    "device_id": ["device_id"],
 }
 # Socket frames: the fields that name one of the user's objects (others take none).
 FRAME_IDS = {

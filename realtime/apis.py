@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,9 +21,9 @@ from numerai.api import meta
 from numerai.throttling import ScopedRateThrottle
 from realtime import replies
 from realtime.auth import ticket_issue
-from realtime.events import user_group
+from realtime.hub import hub_get
 from realtime.protocol import frame
-from realtime.streams import get_state
+from realtime.streams import get_state, presence_member
 
 
 class TicketCreateApi(APIView):
@@ -43,12 +44,26 @@ class TicketCreateApi(APIView):
         )
 
 
+class _ReplyListener:
+    """Receives the user's frames from this process's hub for one HTTP response."""
+
+    def __init__(self, presence_id: str):
+        self.presence_id = presence_id
+        self.queue: asyncio.Queue[dict] = asyncio.Queue()
+
+    def hub_deliver(self, kind: str, payload: dict) -> None:
+        self.queue.put_nowait(payload)
+
+
 async def _reply_frames(*, user, turn, job):
     """The reply's frames for this request: live ones, or the end of an already finished one."""
     message_id = str(turn.assistant_message_id)
-    layer = get_channel_layer()
-    channel = await layer.new_channel("http.chat.")
-    await layer.group_add(user_group(user.pk), channel)
+    user_id = str(user.pk)
+    hub = await hub_get()
+    listener = _ReplyListener(presence_member(hub.id, f"http-{uuid.uuid4().hex}"))
+    hub.register(user_id, listener)
+    # Listed in presence (uncapped) so that a reply running on another process reaches it.
+    await get_state().presence_add(user_id, listener.presence_id, limit=2**31)
     try:
         if not turn.duplicate:
             replies.reply_start(message_id, job)
@@ -69,14 +84,15 @@ async def _reply_frames(*, user, turn, job):
                                                  "seq": snapshot.seq,
                                                  "content": snapshot.content})
         while True:
-            received = (await layer.receive(channel))["frame"]
+            received = await listener.queue.get()
             if received.get("data", {}).get("message_id") != message_id:
                 continue
             yield received
             if received["type"] == "message.end":
                 return
     finally:
-        await layer.group_discard(user_group(user.pk), channel)
+        hub.unregister(user_id, listener)
+        await get_state().presence_remove(user_id, listener.presence_id)
 
 
 async def _sse(*, user, turn, job):

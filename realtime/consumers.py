@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.selectors import user_get_active
 from chat.selectors import message_get_for_user
 from chat.services import chat_rate, turn_start
 from numerai import metrics
@@ -23,9 +24,9 @@ from numerai.errors import DomainError, NotAuthenticated, RateLimited
 from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
 from realtime import protocol, replies
 from realtime.auth import SocketAuthError, socket_authenticate
-from realtime.events import user_group
+from realtime.hub import hub_get
 from realtime.protocol import FrameError, Request, error_frame, frame
-from realtime.streams import get_state
+from realtime.streams import get_state, presence_member
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ OUTBOX_LIMIT = 512
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
+    # No channel layer per socket: frames arrive through this process's hub (realtime/hub.py).
+    channel_layer_alias = None
+
     async def dispatch(self, message):
         # Skips channels' per-handler `aclose_old_connections()` thread hop: all database work
         # here goes through database_sync_to_async, which manages connections itself.
@@ -57,7 +61,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.last_offset = 0
         self.epoch = None
         self.seen_seq: dict[str, int] = {}
-        self.held: dict[str, dict[int, dict]] = {}  # out-of-order deltas by message and seq
+        self.hub = None
+        self.presence_id: str | None = None
+        self.ready = False  # welcome sent: deliveries before it wait in `early`
+        self.early: list[tuple[str, dict]] = []
         self.timers: list[asyncio.Task] = []
         self.closed = False
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
@@ -77,15 +84,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         if self.user is not None:
             metrics.open_sockets.dec()
-            # Each step on its own: a failed group_discard must not leave presence behind.
-            for step in (
-                self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name),
-                get_state().presence_remove(str(self.user.pk), self.session_id),
-            ):
-                try:
-                    await step
-                except Exception:
-                    logger.warning("socket cleanup step failed", exc_info=True)
+            self.hub.unregister(str(self.user.pk), self)
+            try:
+                await get_state().presence_remove(str(self.user.pk), self.presence_id)
+            except Exception:  # expires by itself when the heartbeat stops refreshing it
+                logger.warning("socket presence cleanup failed", exc_info=True)
 
     def _bearer_token(self) -> str | None:
         for key, value in self.scope.get("headers", []):
@@ -128,6 +131,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if isinstance(item, int):
                 await self.close(code=item)
                 return
+            if isinstance(item, tuple):  # a delivery: ordered and de-duplicated here
+                for payload in await self._accept(*item):
+                    await self.send(text_data=_dumps(payload))
+                continue
             await self.send(text_data=item)
 
     # --- inbound ----------------------------------------------------------------------------
@@ -180,7 +187,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def _send(self, payload: dict) -> None:
         if not self.closed:
-            self._enqueue(json.dumps(payload, separators=(",", ":")))
+            self._enqueue(_dumps(payload))
 
     # --- auth -------------------------------------------------------------------------------
 
@@ -201,7 +208,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return await self._close(protocol.UNAUTHORIZED)
         user = identity.user
         state = get_state()
-        if not await state.presence_add(str(user.pk), self.session_id,
+        self.hub = await hub_get()
+        self.presence_id = presence_member(self.hub.id, self.session_id)
+        if not await state.presence_add(str(user.pk), self.presence_id,
                                         settings.WEBSOCKET_MAX_SOCKETS_PER_USER):
             await self._send(error_frame("rate_limited", "Too many open sockets for this user.",
                                          request_id=request.id))
@@ -212,10 +221,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         self.timers = []
         self._expire_at(identity.expires_at)
-        self._later_repeating(settings.WEBSOCKET_HEARTBEAT_S, self._presence_touch)
-        # Join the group before reading the stream head: nothing published after is missed,
-        # and anything at or below the head is filtered out by offset.
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        # Listen before reading the stream head: nothing published after is missed, and
+        # anything at or below the head is filtered out by offset.
+        self.hub.register(str(user.pk), self)
         self.epoch, head = await state.stream_head(str(user.pk))
         self.last_offset = head
         replay = None
@@ -244,6 +252,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         reading = await database_sync_to_async(_today_reading_payload)(user)
         if reading is not None:
             await self._send(frame("reading.daily", reading))
+        self.ready = True
+        for delivery in self.early:
+            self.hub_deliver(*delivery)
+        self.early = []
 
     def _expire_at(self, expires_at: datetime) -> None:
         self.token_expires_at = expires_at
@@ -254,17 +266,6 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.token_expires_at <= datetime.now(UTC) and not self.closed:
             await self._send(error_frame("token_expired", "The access token has expired."))
             await self._close(protocol.UNAUTHORIZED)
-
-    def _later_repeating(self, interval: float, callback) -> None:
-        async def run():
-            while True:
-                await asyncio.sleep(interval)
-                await callback()
-
-        self.timers.append(asyncio.get_running_loop().create_task(run()))
-
-    async def _presence_touch(self):
-        await get_state().presence_touch(str(self.user.pk), self.session_id)
 
     # --- frame handlers ---------------------------------------------------------------------
 
@@ -305,9 +306,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def on_chat_cancel(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")
-        message = await database_sync_to_async(message_get_for_user)(
-            user=self.user, message_id=message_id
-        )
+        message = await database_sync_to_async(_own_message)(self.user, message_id)
         if message.role != "assistant" or message.status != "in_progress":
             raise FrameError("conflict", "This reply is not in progress.", request.id)
         await self._send(frame("chat.ack", {"message_id": str(message_id)},
@@ -317,9 +316,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def on_chat_attach(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")
         after_seq = protocol.field_int(request, "after_seq")
-        message = await database_sync_to_async(message_get_for_user)(
-            user=self.user, message_id=message_id
-        )
+        message = await database_sync_to_async(_own_message)(self.user, message_id)
         if message.role != "assistant":
             raise FrameError("bad_request", "Only assistant replies can be attached.",
                              request.id)
@@ -342,53 +339,71 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             }))
         self.seen_seq[key] = max(snapshot.seq, after_seq, self.seen_seq.get(key, 0))
 
-    # --- group messages (from realtime.events) -----------------------------------------------
+    # --- deliveries (from realtime.hub) -------------------------------------------------------
 
-    async def user_frame(self, message):
-        payload = message["frame"]
+    def hub_deliver(self, kind: str, payload: dict) -> None:
+        if self.closed:
+            return
+        if not self.ready:
+            self.early.append((kind, payload))
+            return
+        self._enqueue((kind, payload))
+
+    async def _accept(self, kind: str, payload: dict) -> list[dict]:
+        """The frames to send for one delivery, in order: user events by offset (a gap is
+        filled from the stream), deltas by seq (a gap from the reply's buffer)."""
+        if kind == "event":
+            return await self._accept_event(payload)
         if payload["type"] != "message.delta":
-            return await self._send(payload)
+            return [payload]
         data = payload["data"]
         key = data["message_id"]
         seen = self.seen_seq.get(key, 0)
         if data["seq"] <= seen:
-            return
-        if data["seq"] > seen + 1 and seen:
-            # The layer can deliver two frames out of order: hold this one until the gap fills
-            # (message.end carries the whole text if it never does).
-            self.held.setdefault(key, {})[data["seq"]] = payload
-            return
-        await self._send(payload)
+            return []
         self.seen_seq[key] = data["seq"]
-        held = self.held.get(key, {})
-        while self.seen_seq[key] + 1 in held:
-            self.seen_seq[key] += 1
-            await self._send(held.pop(self.seen_seq[key]))
+        if not seen or data["seq"] == seen + 1:
+            return [payload]
+        # Attached while the reply's process did not yet know this one holds a socket.
+        try:
+            snapshot = await get_state().reply_snapshot(key)
+        except Exception:
+            snapshot = None
+        if snapshot is None or snapshot.seq < data["seq"]:
+            self.seen_seq[key] = seen
+            return []  # no gap filler: `message.end` carries the whole text
+        self.seen_seq[key] = snapshot.seq
+        return [frame("message.snapshot", {
+            "message_id": key, "seq": snapshot.seq, "content": snapshot.content,
+        })]
 
-    async def user_event(self, message):
-        payload = message["frame"]
+    async def _accept_event(self, payload: dict) -> list[dict]:
         offset = payload["offset"]
         if offset <= self.last_offset:
-            return
+            return []
+        accepted = [payload]
         if offset > self.last_offset + 1:
             # An event overtook an earlier one: fill the gap from the stream, in order.
             missed = await get_state().stream_read_after(str(self.user.pk), self.epoch,
                                                          self.last_offset)
             if missed is None:
                 self.last_offset = offset
-                return await self._send(frame("resync.required"))
-            for event in missed:
-                if event.offset <= offset:
-                    await self._deliver_event(event.frame)
-            return
-        await self._deliver_event(payload)
+                return [frame("resync.required")]
+            accepted = [event.frame for event in missed if event.offset <= offset]
+        self.last_offset = max(self.last_offset, offset)
+        for event in accepted:
+            if event["type"] == "message.end":
+                self.seen_seq.pop(event["data"]["message_id"], None)
+        return accepted
 
-    async def _deliver_event(self, payload: dict) -> None:
-        self.last_offset = max(self.last_offset, payload["offset"])
-        if payload["type"] == "message.end":
-            self.seen_seq.pop(payload["data"]["message_id"], None)
-            self.held.pop(payload["data"]["message_id"], None)
-        await self._send(payload)
+
+def _dumps(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def _own_message(user, message_id):
+    """attach / cancel: the account is checked again (a socket outlives a deactivation)."""
+    return message_get_for_user(user=user_get_active(user_id=user.pk), message_id=message_id)
 
 
 def _today_reading_payload(user) -> dict | None:

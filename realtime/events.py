@@ -1,7 +1,6 @@
-"""The ONE place that sends to channel groups.
+"""The ONE place that sends to users' sockets (through realtime/hub.py).
 
-Each user has a group `user.<id>` joined by all their sockets on every process. Two kinds of
-messages go there: user events (`reading.daily`, `conversation.updated`, `message.end`,
+Two kinds of messages: user events (`reading.daily`, `conversation.updated`, `message.end`,
 `notification`), which first get the next offset of the user's stream so that a reconnecting
 client can replay them, and transient frames (`message.start`, `message.delta`,
 `message.error`), which are not replayed (deltas are recovered with `chat.attach`).
@@ -16,6 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from numerai.runtime import server_loop
+from realtime.hub import hubs_deliver
 from realtime.protocol import frame
 from realtime.streams import RedisState, get_state
 
@@ -25,25 +25,38 @@ USER_EVENT_TYPES = frozenset({"reading.daily", "conversation.updated", "message.
                               "notification"})
 
 
-def user_group(user_id) -> str:
-    return f"user.{user_id}"
+async def user_hubs(user_id) -> set[str]:
+    """The processes (hub ids) holding live sockets of the user."""
+    return (await get_state().presence_hubs_many([str(user_id)]))[0]
 
 
-async def user_frame_send(user_id, payload: dict) -> None:
-    """A transient frame to every open socket of the user."""
-    await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.frame", "frame": payload}
-    )
+async def user_frame_send(user_id, payload: dict, hubs: set[str] | None = None) -> None:
+    """A transient frame to every open socket of the user. `hubs`: where they are, when the
+    caller already knows (a reply refreshes it a few times a second instead of per frame)."""
+    if hubs is None:
+        hubs = await user_hubs(user_id)
+    await hubs_deliver([(str(user_id), "frame", payload)], [hubs])
 
 
 async def user_event_publish(user_id, type_: str, data: dict) -> dict:
     """Appends a user event to the user's stream (it gets its offset) and sends it live."""
-    assert type_ in USER_EVENT_TYPES, type_
-    event = await get_state().stream_append(str(user_id), frame(type_, data))
-    await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.event", "frame": event.frame}
+    return (await user_events_publish_many([(user_id, type_, data)]))[0]
+
+
+async def user_events_publish_many(events: list[tuple]) -> list[dict]:
+    """Publishes `(user_id, type, data)` events: stream appends and presence reads pipelined,
+    then one channel-layer message per process and batch (a daily fan-out to many users)."""
+    assert all(type_ in USER_EVENT_TYPES for _, type_, _ in events), events
+    state = get_state()
+    pending = [(str(user_id), frame(type_, data)) for user_id, type_, data in events]
+    appended = await state.stream_append_many(pending)
+    hubs = await state.presence_hubs_many([user_id for user_id, _ in pending])
+    await hubs_deliver(
+        [(user_id, "event", event.frame) for (user_id, _), event in zip(pending, appended,
+                                                                          strict=True)],
+        hubs,
     )
-    return event.frame
+    return [event.frame for event in appended]
 
 
 async def _release_loop_resources() -> None:
@@ -81,28 +94,9 @@ def call_async(fn, *args, **kwargs):
     return async_to_sync(run_and_release)()
 
 
-PUBLISH_CONCURRENCY = 64
-
-
-async def user_events_publish_many(events: list[tuple]) -> int:
-    """Publishes many `(user_id, type, data)` events on one loop, a bounded number at a time.
-
-    Each event keeps its per-user order guarantee (the stream assigns offsets); different users
-    are independent, so they are published concurrently.
-    """
-    semaphore = asyncio.Semaphore(PUBLISH_CONCURRENCY)
-
-    async def one(user_id, type_, data):
-        async with semaphore:
-            await user_event_publish(user_id, type_, data)
-
-    await asyncio.gather(*(one(*event) for event in events))
-    return len(events)
-
-
 def user_events_publish_sync(events: list[tuple]) -> int:
     """`user_events_publish_many` from synchronous code (one event loop for the whole batch)."""
-    return call_async(user_events_publish_many, events)
+    return len(call_async(user_events_publish_many, events))
 
 
 def user_event_publish_sync(user_id, type_: str, data: dict) -> dict:

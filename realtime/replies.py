@@ -37,7 +37,7 @@ from realtime.streams import get_state
 logger = logging.getLogger(__name__)
 
 COALESCE_S = 0.04
-REMOTE_CANCEL_POLL_S = 0.25
+REMOTE_POLL_S = 0.25
 
 _running: dict[str, ReplyRun] = {}
 
@@ -60,6 +60,9 @@ class ReplyRun:
         self.message_id = message_id
         self.task: asyncio.Task | None = None
         self.stop_reason: str | None = None  # "cancelled" | "interrupted"
+        # The processes holding the user's sockets, refreshed while the reply runs (a socket
+        # that appears meanwhile fills any gap from the reply buffer).
+        self.hubs: set[str] = set()
 
     def stop(self, reason: str) -> None:
         if self.task is not None and not self.task.done():
@@ -101,7 +104,7 @@ class ReplyRun:
                 )
                 await _best_effort("message.delta", events.user_frame_send(user_id, frame(
                     "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
-                )), failures)
+                ), self.hubs), failures)
 
         async def flusher() -> None:
             """Sends what is pending once its 40 ms window has passed (a paused model)."""
@@ -114,7 +117,7 @@ class ReplyRun:
                 await flush()
 
         flushing = asyncio.create_task(flusher())
-        watcher = asyncio.create_task(self._watch_remote_cancel()) if settings.SCALED else None
+        watcher = asyncio.create_task(self._watch(user_id)) if settings.SCALED else None
         try:
             async with contextlib.aclosing(model.stream(job.messages, context=job.context)) as s:
                 async for item in s:
@@ -150,10 +153,14 @@ class ReplyRun:
     async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
         await _best_effort("buffer open", state.reply_open(
             self.message_id, user_id, str(job.conversation_id)))
+        await _best_effort("presence read", self._refresh_hubs(user_id))
         await _best_effort("message.start", events.user_frame_send(user_id, frame(
             "message.start",
             {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
-        )))
+        ), self.hubs))
+
+    async def _refresh_hubs(self, user_id: str) -> None:
+        self.hubs = await events.user_hubs(user_id)
 
     async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
         usage_dict = (
@@ -181,14 +188,16 @@ class ReplyRun:
         await chat_reply_push_if_offline(user_id=user_id, message_id=self.message_id)
         return finished
 
-    async def _watch_remote_cancel(self) -> None:
+    async def _watch(self, user_id: str) -> None:
+        """Scaled mode: a cancel requested on another process; sockets opened on others."""
         state = get_state()
         while True:
-            await asyncio.sleep(REMOTE_CANCEL_POLL_S)
+            await asyncio.sleep(REMOTE_POLL_S)
             try:
                 requested = await state.reply_cancel_requested(self.message_id)
+                await self._refresh_hubs(user_id)
             except Exception:  # Redis unavailable: keep generating, check again later
-                logger.debug("reply %s: cancel flag unreadable", self.message_id, exc_info=True)
+                logger.debug("reply %s: shared state unreadable", self.message_id, exc_info=True)
                 continue
             if requested:
                 self.stop("cancelled")

@@ -8,6 +8,9 @@ the embedded default (one process; everything runs on the server's event loop th
   the last 1,000 events and anything younger than 24 h.
 - Reply buffer: the frames (`seq` → text) of a reply in progress, its end frame once finished;
   expires a few minutes after the end (the final text is in the database).
+- Presence: each live socket as `<hub id>|<session id>` (realtime/hub.py), expiring unless its
+  process's heartbeat refreshes it; it caps sockets per user and tells senders which processes
+  hold a user's sockets.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ RETAIN_EVENTS = 1000
 RETAIN_SECONDS = 24 * 3600
 BUFFER_TTL_AFTER_END_S = 300
 BUFFER_TTL_S = 3600
+BATCH = 500  # commands per Redis pipeline
 PRESENCE_TTL_S = 90  # a socket re-announces itself every heartbeat (25 s)
 
 
@@ -39,6 +43,15 @@ class Snapshot:
     content: str
     end: dict | None  # the message.end frame data when finished
     updated_at: float
+
+
+def presence_member(hub_id: str, session_id: str) -> str:
+    """A socket's presence entry names its hub, so a sender knows which processes to reach."""
+    return f"{hub_id}|{session_id}"
+
+
+def hub_of(member: str) -> str:
+    return member.partition("|")[0]
 
 
 def _new_epoch() -> str:
@@ -89,6 +102,9 @@ class MemoryState:
         while len(stream.events) > RETAIN_EVENTS and stream.events[0][1] < now - RETAIN_SECONDS:
             stream.events.pop(0)
         return StreamEvent(stream.head, stored)
+
+    async def stream_append_many(self, items: list[tuple[str, dict]]) -> list[StreamEvent]:
+        return [await self.stream_append(user_id, frame) for user_id, frame in items]
 
     async def stream_head(self, user_id: str) -> tuple[str, int]:
         stream = self._stream(user_id)
@@ -158,10 +174,12 @@ class MemoryState:
         sockets[session_id] = now + PRESENCE_TTL_S
         return True
 
-    async def presence_touch(self, user_id: str, session_id: str) -> None:
-        sockets = self.sockets.get(user_id)
-        if sockets is not None and session_id in sockets:
-            sockets[session_id] = time.time() + PRESENCE_TTL_S
+    async def presence_touch_many(self, members: list[tuple[str, str]]) -> None:
+        expires = time.time() + PRESENCE_TTL_S
+        for user_id, session_id in members:
+            sockets = self.sockets.get(user_id)
+            if sockets is not None and session_id in sockets:
+                sockets[session_id] = expires
 
     async def presence_remove(self, user_id: str, session_id: str) -> None:
         self.sockets.get(user_id, {}).pop(session_id, None)
@@ -169,6 +187,14 @@ class MemoryState:
     async def presence_count(self, user_id: str) -> int:
         now = time.time()
         return sum(1 for expires in self.sockets.get(user_id, {}).values() if expires >= now)
+
+    async def presence_hubs_many(self, user_ids: list[str]) -> list[set[str]]:
+        now = time.time()
+        return [
+            {hub_of(sid) for sid, expires in self.sockets.get(user_id, {}).items()
+             if expires >= now}
+            for user_id in user_ids
+        ]
 
 
 # ----------------------------------------------------------------------------- redis
@@ -245,14 +271,24 @@ class RedisState:
     def _k(*parts) -> str:
         return "numerai:rt:" + ":".join(str(p) for p in parts)
 
-    async def stream_append(self, user_id: str, frame: dict) -> StreamEvent:
-        keys = [self._k("s", user_id, "head"), self._k("s", user_id, "ev"),
+    def _stream_keys(self, user_id: str) -> list[str]:
+        return [self._k("s", user_id, "head"), self._k("s", user_id, "ev"),
                 self._k("s", user_id, "epoch")]
-        head = int(await self.client().eval(
-            _APPEND, 3, *keys, json.dumps(frame), f"{time.time():.3f}", _new_epoch(),
-            RETAIN_EVENTS, RETAIN_SECONDS, RETAIN_SECONDS * 2,
-        ))
-        return StreamEvent(head, {**frame, "offset": head})
+
+    async def stream_append_many(self, items: list[tuple[str, dict]]) -> list[StreamEvent]:
+        """`stream_append` for many users' events, pipelined (a fan-out of daily readings)."""
+        appended = []
+        for start in range(0, len(items), BATCH):
+            chunk = items[start:start + BATCH]
+            async with self.client().pipeline(transaction=False) as pipe:
+                for user_id, frame in chunk:
+                    pipe.eval(_APPEND, 3, *self._stream_keys(user_id), json.dumps(frame),
+                              f"{time.time():.3f}", _new_epoch(), RETAIN_EVENTS,
+                              RETAIN_SECONDS, RETAIN_SECONDS * 2)
+                heads = await pipe.execute()
+            appended.extend(StreamEvent(int(head), {**frame, "offset": int(head)})
+                            for head, (_, frame) in zip(heads, chunk, strict=True))
+        return appended
 
     async def stream_head(self, user_id: str) -> tuple[str, int]:
         client = self.client()
@@ -349,15 +385,31 @@ class RedisState:
         )
         return bool(added)
 
-    async def presence_touch(self, user_id: str, session_id: str) -> None:
-        await self.client().zadd(self._k("p", user_id), {session_id: time.time() + PRESENCE_TTL_S},
-                                 xx=True)
+    async def presence_touch_many(self, members: list[tuple[str, str]]) -> None:
+        """One pipeline for every socket of a process (its heartbeat), not a call per socket."""
+        expires = time.time() + PRESENCE_TTL_S
+        for start in range(0, len(members), BATCH):
+            async with self.client().pipeline(transaction=False) as pipe:
+                for user_id, session_id in members[start:start + BATCH]:
+                    pipe.zadd(self._k("p", user_id), {session_id: expires}, xx=True)
+                await pipe.execute()
 
     async def presence_remove(self, user_id: str, session_id: str) -> None:
         await self.client().zrem(self._k("p", user_id), session_id)
 
     async def presence_count(self, user_id: str) -> int:
         return await self.client().zcount(self._k("p", user_id), time.time(), "+inf")
+
+    async def presence_hubs_many(self, user_ids: list[str]) -> list[set[str]]:
+        """For each user, the hubs (processes) holding at least one of their live sockets."""
+        now = time.time()
+        found = []
+        for start in range(0, len(user_ids), BATCH):
+            async with self.client().pipeline(transaction=False) as pipe:
+                for user_id in user_ids[start:start + BATCH]:
+                    pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+                found.extend({hub_of(m) for m in members} for members in await pipe.execute())
+        return found
 
 
 _state = None

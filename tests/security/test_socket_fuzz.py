@@ -11,7 +11,6 @@ chat replies that are complete and in order.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -259,15 +258,6 @@ class Attacker:
         self.errors_in_a_row = 0
 
 
-LAYER_ORDER_GAP = (
-    "Known gap, scaled mode only: under this flood, channels-redis now and then delivers a "
-    "user's delta frames out of order or not at all (the bystander sees seq 15 before 14, or "
-    "misses frames, while message.end carries the whole text). The consumer holds early frames "
-    "until the gap fills (realtime/consumers.py user_frame); the loss itself is open."
-)
-
-
-@pytest.mark.xfail(bool(os.environ.get("REDIS_URL")), reason=LAYER_ORDER_GAP, strict=False)
 def test_random_frames_get_answers_while_another_user_keeps_streaming(live, alice, bob):
     log_start = live.mark()
     bystander = Bystander(live, bob.access_token)

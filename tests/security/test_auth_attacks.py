@@ -299,8 +299,16 @@ def test_tokens_and_tickets_of_a_deactivated_user_are_refused(live):
                      {"refresh_token": user.refresh_token}).status == 401
 
 
+def _frame_of_a_dead_account(type_: str) -> dict:
+    if type_ == "chat.send":
+        return {"conversation_id": None, "client_msg_id": str(uuid.uuid4()),
+                "content": "Still here?"}
+    return {"message_id": str(uuid.uuid4()), **({"after_seq": 0} if type_ == "chat.attach" else {})}
+
+
+@pytest.mark.parametrize("type_", ["chat.send", "chat.attach", "chat.cancel"])
 @pytest.mark.parametrize("how", ["deleted", "deactivated"])
-def test_an_open_socket_of_a_dead_account_is_closed(live, how):
+def test_an_open_socket_of_a_dead_account_is_closed(live, how, type_):
     user = live.new_user()
     with connect(live.ws, open_timeout=10, compression=None) as ws:
         ws.send(json.dumps({"type": "auth", "data": {"token": user.access_token}}))
@@ -311,9 +319,8 @@ def test_an_open_socket_of_a_dead_account_is_closed(live, how):
         else:
             _deactivate(live, user)
         with pytest.raises(ConnectionClosed) as closed:
-            ws.send(json.dumps({"type": "chat.send", "id": "s", "data": {
-                "conversation_id": None, "client_msg_id": str(uuid.uuid4()),
-                "content": "Still here?"}}))
+            ws.send(json.dumps({"type": type_, "id": "s",
+                                "data": _frame_of_a_dead_account(type_)}))
             while True:
                 frame = json.loads(ws.recv(timeout=10))
                 if frame.get("id") == "s":

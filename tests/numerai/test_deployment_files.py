@@ -2,6 +2,7 @@
 
 import importlib
 import importlib.util
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,6 +45,22 @@ def test_each_command_names_existing_modules():
             assert (ROOT / command[1]).exists()
         else:
             pytest.fail(f"unexpected program {program} in {name}")
+
+
+def test_compose_sends_email_by_smtp_configured_from_the_environment():
+    """The console backend prints one-time codes into the container logs: never compose's
+    default. Every email setting settings.py reads can be set through compose."""
+    environment = compose()["x-app"]["environment"]
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert environment["EMAIL_BACKEND"] == f"${{EMAIL_BACKEND:-{smtp}}}"
+    assert not [name for name, value in environment.items() if "console" in str(value)]
+    settings_text = (ROOT / "numerai" / "settings.py").read_text()
+    read = set(re.findall(r'env_?\w*\("((?:EMAIL_|DEFAULT_FROM_EMAIL)\w*)"', settings_text))
+    read |= set(re.findall(r'os\.environ\.get\("((?:EMAIL_|DEFAULT_FROM_EMAIL)\w*)"',
+                           settings_text))
+    assert {"EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_HOST_PASSWORD", "EMAIL_TIMEOUT"} <= read
+    for name in read - {"EMAIL_FILE_PATH"}:  # the file backend is for tests
+        assert str(environment.get(name, "")).startswith(f"${{{name}:-"), name
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")

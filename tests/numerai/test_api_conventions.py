@@ -2,6 +2,8 @@
 
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +42,30 @@ def test_malformed_json_is_a_400(api_client):
         "POST", "/api/v1/test/echo", "{not json", content_type="application/json"
     )
     assert_error(response, 400, "PARSE_ERROR")
+
+
+def test_a_body_over_the_limit_is_a_413(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = json.dumps({"name": "x" * 200})
+    response = api_client.generic("POST", "/api/v1/test/echo", body,
+                                  content_type="application/json")  # fmt: skip
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_a_body_that_is_not_json_is_a_415(api_client):
+    response = api_client.generic("POST", "/api/v1/test/echo", "<name/>",
+                                  content_type="application/xml")  # fmt: skip
+    assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_docs_list_every_documented_error_status():
+    """docs/api.md's error table names every error status the OpenAPI schema documents."""
+    from numerai.schema import ERROR_STATUSES
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    table = set(re.findall(r"^\| (\d{3}) \|", text, flags=re.MULTILINE))
+    assert ERROR_STATUSES <= table, ERROR_STATUSES - table
+    assert "| 413 | `PAYLOAD_TOO_LARGE` |" in text
 
 
 def test_unknown_api_url_is_a_404_envelope(api_client):

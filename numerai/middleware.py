@@ -1,7 +1,6 @@
 import re
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from numerai import metrics
 from numerai.context import request_id_var
@@ -65,29 +64,13 @@ class RateLimitHeadersMiddleware:
         return response
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-# HTML pages without a policy of their own (admin, Django's error pages) get this one.
+# HTML pages without a policy of their own (admin, Django's error pages, the Swagger UI, whose
+# files and init script are served from here: numerai/urls.py) get this one.
 DEFAULT_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-
-
-def docs_csp() -> str:
-    """Swagger UI (/api/v1/docs) runs an inline script and loads its bundle from a CDN."""
-    from drf_spectacular.settings import spectacular_settings
-
-    cdn = _origin(spectacular_settings.SWAGGER_UI_DIST)
-    return (
-        f"default-src 'self'; img-src 'self' data: {cdn}; style-src 'self' 'unsafe-inline' {cdn}; "
-        f"script-src 'self' 'unsafe-inline' {cdn}; connect-src 'self'; object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
 
 
 class ContentSecurityPolicyMiddleware:
@@ -103,8 +86,5 @@ class ContentSecurityPolicyMiddleware:
             "Content-Type", ""
         ).startswith("text/html"):
             return response
-        match = getattr(request, "resolver_match", None)
-        response["Content-Security-Policy"] = (
-            docs_csp() if match is not None and match.url_name == "docs" else DEFAULT_CSP
-        )
+        response["Content-Security-Policy"] = DEFAULT_CSP
         return response

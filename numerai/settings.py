@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us: no CDN
     "channels",
     "numerai",
     "accounts",
@@ -269,6 +270,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "numerai.schema.envelope_postprocessing_hook",
     ],
+    # The docs page loads Swagger UI from drf-spectacular-sidecar's static files (pinned in
+    # requirements.txt), never from a CDN; its init script is a file too (the split view in
+    # numerai/urls.py), so the page runs under the default CSP (numerai.middleware).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge image from validator.swagger.io: the page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Auth -------------------------------------------------------------------------------------

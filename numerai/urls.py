@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from numerai import api
 from numerai.apis import HealthApi, metrics_view
@@ -8,7 +8,8 @@ from numerai.apis import HealthApi, metrics_view
 api_v1 = [
     path("health", HealthApi.as_view(), name="health"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI, its init script a separate file (`docs?script=`): no inline script, no CDN.
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.urls")),
     path("", include("readings.urls")),
     path("", include("chat.urls")),

@@ -1,6 +1,7 @@
 """Health (200 / 503 naming the failed part), metrics, schema and docs."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -140,3 +141,30 @@ def test_openapi_schema_and_docs(api_client, client):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_the_docs_page_loads_nothing_from_a_cdn_and_runs_no_inline_script(client):
+    """Swagger UI comes from drf-spectacular-sidecar's static files (a pinned version), and
+    its init script from `docs?script=`, so the page runs under the default strict CSP."""
+    from numerai.middleware import DEFAULT_CSP
+
+    docs = client.get("/api/v1/docs")
+    html = docs.content.decode()
+    assert docs["Content-Security-Policy"] == DEFAULT_CSP
+    assert "script-src 'self';" in DEFAULT_CSP
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "cdn" not in html.lower()
+    scripts = re.findall(r"<script\b([^>]*)>", html)
+    assert len(scripts) == 3 and all("src=" in attrs for attrs in scripts)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert {a for a in assets if a.startswith("/static/")} == {
+        f"/static/drf_spectacular_sidecar/swagger-ui-dist/{name}"
+        for name in ("favicon-32x32.png", "swagger-ui.css", "swagger-ui-bundle.js",
+                     "swagger-ui-standalone-preset.js")
+    }
+    for asset in assets:
+        response = client.get(asset.replace("&amp;", "&"))
+        assert response.status_code == 200, asset
+    script = client.get("/api/v1/docs?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in script.content and b'"validatorUrl": null' in script.content

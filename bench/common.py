@@ -103,8 +103,8 @@ def prepare_storage() -> None:
     if exists.returncode != 0:
         raise RuntimeError(f"PostgreSQL at {PG_SERVER} is not reachable: {exists.stderr}")
     if exists.stdout.strip() != "1":
-        subprocess.run(["createdb", "-d", f"{PG_SERVER}/postgres", BENCH_DATABASE],
-                       check=True, timeout=30)
+        subprocess.run(["psql", f"{PG_SERVER}/postgres", "-c",
+                        f'CREATE DATABASE "{BENCH_DATABASE}"'], check=True, timeout=30)
     manage(env, "migrate", "--noinput", timeout=300)
     redis_flush()
 

@@ -14,7 +14,6 @@ from numerai.errors import InvalidInput, NotFound
 from readings.selectors import (
     daily_reading_get,
     daily_reading_payload,
-    numerology_profile_get_for_user,
 )
 
 HISTORY_LIMIT = 40
@@ -92,9 +91,9 @@ def message_list_for_llm(*, conversation: Conversation, up_to: Message) -> list[
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 
 
-def guide_context_for_user(*, user, today: date) -> GuideContext:
-    """The user's numbers and today's reading as plain facts for the prompt and offline guide."""
-    profile = numerology_profile_get_for_user(user=user)
+def guide_context_for_user(*, user, today: date, profile) -> GuideContext:
+    """The user's numbers (from `profile`, None if they have none) and today's reading as plain
+    facts for the prompt and offline guide."""
     numbers = {}
     if profile is not None:
         numbers = {kind: getattr(profile, kind) for kind in CORE_NUMBERS}

@@ -130,25 +130,25 @@ def _existing_turn(*, user, client_msg_id: uuid.UUID) -> Turn | None:
     return Turn(sent.conversation_id, sent.pk, sent.reply.pk, duplicate=True)
 
 
-def message_send(*, user, client_msg_id, content: str, conversation_id=None) -> Turn:
-    """Stores the user message and an in-progress assistant reply; idempotent on client_msg_id.
-
-    A resend of the same `client_msg_id` returns the stored ids with `duplicate=True` and must
-    not start a second reply. Refused for unverified users and over the rate limit; nothing is
-    stored then.
-    """
+def _turn_store(
+    *, user, client_msg_id, content: str, conversation_id=None
+) -> tuple[Turn, Conversation | None, Message | None]:
+    """Stores the user message and an in-progress assistant reply (see `turn_start`); returns
+    the turn with its conversation and question (both None for a duplicate)."""
     user_require_verified(user)
     client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
     content = _validate_content(content)
     existing = _existing_turn(user=user, client_msg_id=client_msg_id)
     if existing is not None:
-        return existing
+        return existing, None, None
     now = timezone.now()
     _rate_limit_check(user=user, now=now)
     try:
         with transaction.atomic():
             if conversation_id is None:
-                conversation = Conversation.objects.create(user=user)
+                conversation = Conversation.objects.create(
+                    user=user, message_count=2, last_message_at=now
+                )
             else:
                 conversation = conversation_get_for_user(
                     user=user, conversation_id=conversation_id
@@ -165,34 +165,38 @@ def message_send(*, user, client_msg_id, content: str, conversation_id=None) -> 
                 reply_to=question,
                 status=Message.Status.IN_PROGRESS,
             )
-            Conversation.objects.filter(pk=conversation.pk).update(
-                message_count=F("message_count") + 2, last_message_at=reply.created_at
-            )
+            if conversation_id is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    message_count=F("message_count") + 2, last_message_at=reply.created_at
+                )
     except IntegrityError:
         # The same client_msg_id raced in from another socket: answer as a duplicate.
         existing = _existing_turn(user=user, client_msg_id=client_msg_id)
         if existing is None:
             raise
-        return existing
+        return existing, None, None
     metrics.chat_messages.labels("user").inc()
-    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False)
+    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False), conversation, question
 
 
-def reply_job_load(*, message_id) -> ReplyJob:
-    """The prompt history and the user's numerology context for an in-progress reply."""
-    reply = Message.objects.select_related("conversation__user", "reply_to").get(pk=message_id)
-    conversation = reply.conversation
-    user = conversation.user
+def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
+               new_conversation: bool) -> ReplyJob:
+    """The prompt (history and the user's numerology context) from the rows just written."""
+    profile = None
     if user.date_of_birth is not None:
         # The guide speaks from the user's chart: compute it now if it was never computed.
         with contextlib.suppress(Conflict):
-            numerology_profile_ensure(user=user)
-    context = guide_context_for_user(user=user, today=user_local_date(user=user))
-    history = message_list_for_llm(conversation=conversation, up_to=reply.reply_to)
+            profile = numerology_profile_ensure(user=user)
+    context = guide_context_for_user(user=user, today=user_local_date(user=user),
+                                     profile=profile)
+    history = (
+        [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
+        else message_list_for_llm(conversation=conversation, up_to=question)
+    )
     return ReplyJob(
         user_id=user.pk,
         conversation_id=conversation.pk,
-        message_id=reply.pk,
+        message_id=reply_id,
         messages=build_messages(context, history),
         context=context,
     )
@@ -201,16 +205,23 @@ def reply_job_load(*, message_id) -> ReplyJob:
 def turn_start(
     *, user, client_msg_id, content: str, conversation_id=None
 ) -> tuple[Turn, ReplyJob | None]:
-    """Stores the turn and, unless it is a duplicate, loads what its reply needs: one database
-    hop before the model is called instead of two."""
+    """Stores the turn and, unless it is a duplicate, builds what its reply needs, in one
+    database hop before the model is called (nothing just written is read back).
+
+    Refused for deleted, deactivated or unverified users and over the rate limit; nothing is
+    stored then. A resend of the same `client_msg_id` returns the stored ids with
+    `duplicate=True` and no job: it must not start a second reply.
+    """
     # A socket outlives the check at connect: refuse a deleted or deactivated account here.
     user = user_get_active(user_id=user.pk)
-    turn = message_send(
+    turn, conversation, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )
     if turn.duplicate:
         return turn, None
-    return turn, reply_job_load(message_id=turn.assistant_message_id)
+    return turn, _reply_job(user=user, conversation=conversation, question=question,
+                            reply_id=turn.assistant_message_id,
+                            new_conversation=conversation_id is None)
 
 
 def reply_finish(

@@ -6,7 +6,6 @@ import asyncio
 import json
 import uuid
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from chat.selectors import message_get_for_user
 from chat.services import turn_start
 from numerai.api import meta
+from numerai.db import db_async
 from numerai.throttling import ScopedRateThrottle
 from realtime import replies
 from realtime.auth import ticket_issue
@@ -68,7 +68,7 @@ async def _reply_frames(*, user, turn, job):
         if not turn.duplicate:
             replies.reply_start(message_id, job)
         else:
-            message = await database_sync_to_async(message_get_for_user)(
+            message = await db_async(message_get_for_user)(
                 user=user, message_id=message_id
             )
             snapshot = await get_state().reply_snapshot(message_id)

@@ -12,7 +12,6 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -20,6 +19,7 @@ from accounts.selectors import user_get_active
 from chat.selectors import message_get_for_user
 from chat.services import chat_rate, turn_start
 from numerai import metrics
+from numerai.db import db_async
 from numerai.errors import DomainError, NotAuthenticated, RateLimited
 from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
 from realtime import protocol, replies
@@ -201,7 +201,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                                  request.id)
         resume = protocol.field_resume(request)
         try:
-            identity = await database_sync_to_async(socket_authenticate)(ticket=ticket,
+            identity = await db_async(socket_authenticate)(ticket=ticket,
                                                                           token=token)
         except SocketAuthError as exc:
             await self._send(error_frame(exc.code, exc.message, request_id=request.id))
@@ -249,7 +249,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 for event in replay:
                     await self._send(event.frame)
                     self.last_offset = max(self.last_offset, event.offset)
-        reading = await database_sync_to_async(_today_reading_payload)(user)
+        reading = await db_async(_today_reading_payload)(user)
         if reading is not None:
             await self._send(frame("reading.daily", reading))
         self.ready = True
@@ -275,7 +275,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def on_auth_refresh(self, request: Request) -> None:
         token = protocol.field_str(request, "token", max_len=4096)
         try:
-            identity = await database_sync_to_async(socket_authenticate)(token=token)
+            identity = await db_async(socket_authenticate)(token=token)
         except SocketAuthError as exc:
             await self._send(error_frame(exc.code, exc.message, request_id=request.id))
             return await self._close(protocol.UNAUTHORIZED)
@@ -296,7 +296,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         conversation_id = protocol.field_uuid(request, "conversation_id", optional=True)
         client_msg_id = protocol.field_uuid(request, "client_msg_id")
         content = protocol.field_content(request)
-        turn, job = await database_sync_to_async(turn_start)(
+        turn, job = await db_async(turn_start)(
             user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
             content=content,
         )
@@ -306,7 +306,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def on_chat_cancel(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")
-        message = await database_sync_to_async(_own_message)(self.user, message_id)
+        message = await db_async(_own_message)(self.user, message_id)
         if message.role != "assistant" or message.status != "in_progress":
             raise FrameError("conflict", "This reply is not in progress.", request.id)
         await self._send(frame("chat.ack", {"message_id": str(message_id)},
@@ -316,7 +316,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def on_chat_attach(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")
         after_seq = protocol.field_int(request, "after_seq")
-        message = await database_sync_to_async(_own_message)(self.user, message_id)
+        message = await db_async(_own_message)(self.user, message_id)
         if message.role != "assistant":
             raise FrameError("bad_request", "Only assistant replies can be attached.",
                              request.id)

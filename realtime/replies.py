@@ -18,7 +18,6 @@ import logging
 import time
 from datetime import timedelta
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat.llm import Delta, Finish, LLMError, get_chat_model
@@ -27,8 +26,8 @@ from chat.services import (
     ReplyJob,
     replies_in_progress_older_than,
     reply_finish,
-    reply_job_load,
 )
+from numerai.db import db_async
 from realtime import events
 from realtime.protocol import frame
 from realtime.push import chat_reply_push_if_offline
@@ -69,9 +68,7 @@ class ReplyRun:
             self.stop_reason = reason
             self.task.cancel()
 
-    async def run(self, job: ReplyJob | None = None) -> FinishedReply | None:
-        if job is None:
-            job = await database_sync_to_async(reply_job_load)(message_id=self.message_id)
+    async def run(self, job: ReplyJob) -> FinishedReply | None:
         state = get_state()
         user_id = str(job.user_id)
         model = get_chat_model()
@@ -167,7 +164,7 @@ class ReplyRun:
             {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
             if usage is not None else None
         )
-        finished = await database_sync_to_async(reply_finish)(
+        finished = await db_async(reply_finish)(
             message_id=self.message_id, content=content, finish_reason=finish_reason,
             seq=seq, usage=usage_dict, model=getattr(model, "name", ""),
         )
@@ -204,7 +201,7 @@ class ReplyRun:
                 return
 
 
-def reply_start(message_id, job: ReplyJob | None = None) -> ReplyRun:
+def reply_start(message_id, job: ReplyJob) -> ReplyRun:
     """Starts the reply as its own task on the running loop (never awaited by the socket)."""
     message_id = str(message_id)
     run = ReplyRun(message_id)
@@ -248,7 +245,7 @@ ORPHAN_IDLE_S = 90
 
 async def replies_sweep_orphans() -> int:
     """Finishes replies whose process died: stored as `interrupted` with the buffered text."""
-    candidates = await database_sync_to_async(replies_in_progress_older_than)(
+    candidates = await db_async(replies_in_progress_older_than)(
         age=timedelta(seconds=ORPHAN_AGE_S)
     )
     state = get_state()
@@ -259,7 +256,7 @@ async def replies_sweep_orphans() -> int:
         snapshot = await state.reply_snapshot(message_id)
         if snapshot is not None and time.time() - snapshot.updated_at < ORPHAN_IDLE_S:
             continue  # alive on another process
-        finished = await database_sync_to_async(reply_finish)(
+        finished = await db_async(reply_finish)(
             message_id=message_id,
             content=snapshot.content if snapshot else "",
             finish_reason="interrupted",

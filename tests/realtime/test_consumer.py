@@ -12,6 +12,7 @@ from accounts.tokens import access_token_encode
 from chat.models import Conversation, Message
 from tests.factories import UserFactory
 from tests.realtime.conftest import authed_socket, open_socket, token_for
+from tests.support.replies import attached_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -344,12 +345,7 @@ async def test_attach_to_running_and_finished_replies(user, scripted_model):
     assert [m["message_id"] for m in second.welcome["data"]["active_messages"]] == [message_id]
     await second.send("chat.attach", {"message_id": message_id, "after_seq": 0})
     frames = await second.recv_until("message.end")
-    at = next(i for i, f in enumerate(frames) if f["type"] == "message.snapshot")
-    snapshot = frames[at]
-    # Deltas that reached this socket before the snapshot are superseded by it.
-    later = [f for f in frames[at:] if f["type"] == "message.delta"]
-    assert all(d["data"]["seq"] > snapshot["data"]["seq"] for d in later)
-    text = snapshot["data"]["content"] + "".join(d["data"]["delta"] for d in later)
+    text = attached_text(frames)
     assert text == frames[-1]["data"]["content"] == "".join(f"w{i} " for i in range(60))
     await second.send("chat.attach", {"message_id": message_id, "after_seq": 3})
     end = (await second.recv_until("message.end"))[-1]  # the title's event may come first

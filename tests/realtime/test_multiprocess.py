@@ -16,6 +16,7 @@ import pytest
 import websockets
 
 from tests.support.fake_openai import FakeOpenAIServer
+from tests.support.replies import attached_text
 from tests.support.server import DaphneServer, create_user, free_port, manage, rest, server_env
 
 pytestmark = pytest.mark.scaled
@@ -128,9 +129,7 @@ async def test_reply_started_on_a_is_attached_and_finished_on_b(pair, account, m
         on_b.welcome, on_a.frames)
     await on_b.send("chat.attach", {"message_id": message_id, "after_seq": 0})
     frames = await on_b.until("message.end", message_id=message_id)
-    at = next(i for i, f in enumerate(frames) if f["type"] == "message.snapshot")
-    text = frames[at]["data"]["content"] + "".join(
-        f["data"]["delta"] for f in frames[at:] if f["type"] == "message.delta")
+    text = attached_text(frames)
     end = frames[-1]["data"]
     assert text == end["content"] and end["finish_reason"] == "stop"
     assert wait_stored(a, token, ack["conversation_id"])["content"] == text

@@ -1,16 +1,18 @@
 """Benchmark: one `reading.daily` to N connected users through the Redis layer.
 
-    .venv/bin/python -m bench.fanout [--users 2000] [--server daphne] [--publish sync,async]
+    .venv/bin/python -m bench.fanout [--users 2000] [--server daphne] [--publish batch,single]
     .venv/bin/python -m bench.fanout --users 625,2500,10000            # 1x, 4x, 16x
 
 N users each hold one authenticated socket on one server process (scaled mode: PostgreSQL,
 Redis channel layer with the production capacity setting). A publisher process then sends
 each user a `reading.daily` user event, the way readings reach sockets in production:
 
-- ``sync``: `realtime.events.user_event_publish_sync` once per user, as
-  `realtime.readings.daily_readings_publish` does after a generation run (Celery worker);
-- ``async``: `realtime.events.user_event_publish` for all users on one event loop, at most
-  `--concurrency` at a time: what a batched publisher would get.
+- ``batch``: `realtime.events.user_events_publish_sync` with every user's event at once, as
+  `realtime.readings.daily_readings_publish` does after a generation run (Celery worker):
+  stream appends and presence reads pipelined, one channel-layer message per server process
+  and 500 events;
+- ``single``: `realtime.events.user_event_publish_sync` once per user (a new event loop each
+  time): the cost of one event published on its own, e.g. a title change.
 
 Measured: time from the first publish call until the last socket received its frame, and the
 number of deliveries (channels-redis drops silently past capacity). The baseline is a bare
@@ -44,7 +46,8 @@ def payload(marker: str) -> dict:
             "generated_at": "2025-06-15T07:00:00Z", "bench": marker}
 
 
-_PUBLISH_SYNC = """
+_PUBLISH = {
+    "single": """
 import json, time
 from realtime.events import user_event_publish_sync
 ids = json.load(open({ids!r}))
@@ -53,31 +56,17 @@ t0 = time.monotonic()
 for user_id in ids:
     user_event_publish_sync(user_id, "reading.daily", data)
 print(json.dumps({{"t0": t0, "t1": time.monotonic()}}))
-"""
-
-_PUBLISH_ASYNC = """
-import asyncio, json, time
-from channels.layers import get_channel_layer
-from realtime.events import user_event_publish
-from realtime.streams import get_state
+""",
+    "batch": """
+import json, time
+from realtime.events import user_events_publish_sync
 ids = json.load(open({ids!r}))
 data = json.loads({data!r})
-
-async def main():
-    gate = asyncio.Semaphore({concurrency})
-    async def one(user_id):
-        async with gate:
-            await user_event_publish(user_id, "reading.daily", data)
-    t0 = time.monotonic()
-    await asyncio.gather(*(one(u) for u in ids))
-    t1 = time.monotonic()
-    await get_channel_layer().close_pools()
-    await get_state().close_for_loop()
-    return t0, t1
-
-t0, t1 = asyncio.run(main())
-print(json.dumps({{"t0": t0, "t1": t1}}))
-"""
+t0 = time.monotonic()
+user_events_publish_sync([(user_id, "reading.daily", data) for user_id in ids])
+print(json.dumps({{"t0": t0, "t1": time.monotonic()}}))
+""",
+}
 
 _PUBLISH_BARE = """
 import json, sys, time
@@ -137,8 +126,7 @@ def fan_out(procs, port: int, tokens: list[str], ids_path, modes: list[str], arg
         if bare:
             argv = [common.PYTHON, "-c", _PUBLISH_BARE, str(ids_path), data, common.REDIS_URL]
         else:
-            code = (_PUBLISH_SYNC if mode == "sync" else _PUBLISH_ASYNC).format(
-                ids=str(ids_path), data=data, concurrency=args.concurrency)
+            code = _PUBLISH[mode].format(ids=str(ids_path), data=data)
             argv = [common.PYTHON, "manage.py", "shell", "-c", code]
         with common.Profile(procs, pid, f"fanout-{label}-{mode}", args.profile) as profile:
             out[mode] = deliver(procs, workers, argv, marker, opened, args.timeout,
@@ -155,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="2000", help="comma-separated, e.g. 625,2500,10000")
     parser.add_argument("--server", default="daphne", help="comma-separated: daphne, uvicorn")
-    parser.add_argument("--publish", default="sync,async", help="publisher modes (see above)")
-    parser.add_argument("--concurrency", type=int, default=50, help="async publisher")
+    parser.add_argument("--publish", default="batch", help="publisher modes: batch, single")
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds a delivery may take (default: max(60, users / 10))")

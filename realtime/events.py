@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from numerai.runtime import server_loop
 from realtime.hub import hubs_deliver
 from realtime.protocol import frame
-from realtime.streams import RedisState, get_state
+from realtime.streams import BATCH, RedisState, get_state
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ USER_EVENT_TYPES = frozenset({"reading.daily", "conversation.updated", "message.
 
 async def user_hubs(user_id) -> set[str]:
     """The processes (hub ids) holding live sockets of the user."""
-    return (await get_state().presence_hubs_many([str(user_id)]))[0]
+    return await get_state().presence_hubs(str(user_id))
 
 
 async def user_frame_send(user_id, payload: dict, hubs: set[str] | None = None) -> None:
@@ -44,19 +44,23 @@ async def user_event_publish(user_id, type_: str, data: dict) -> dict:
 
 
 async def user_events_publish_many(events: list[tuple]) -> list[dict]:
-    """Publishes `(user_id, type, data)` events: stream appends and presence reads pipelined,
-    then one channel-layer message per process and batch (a daily fan-out to many users)."""
+    """Publishes `(user_id, type, data)` events (a daily fan-out to many users), 500 at a time:
+    the stream appends and presence reads in one pipeline, then one channel-layer message per
+    process holding sockets of those users."""
     assert all(type_ in USER_EVENT_TYPES for _, type_, _ in events), events
     state = get_state()
-    pending = [(str(user_id), frame(type_, data)) for user_id, type_, data in events]
-    appended = await state.stream_append_many(pending)
-    hubs = await state.presence_hubs_many([user_id for user_id, _ in pending])
-    await hubs_deliver(
-        [(user_id, "event", event.frame) for (user_id, _), event in zip(pending, appended,
-                                                                          strict=True)],
-        hubs,
-    )
-    return [event.frame for event in appended]
+    published = []
+    for start in range(0, len(events), BATCH):
+        pending = [(str(user_id), frame(type_, data))
+                   for user_id, type_, data in events[start:start + BATCH]]
+        located = await state.stream_append_many(pending)
+        await hubs_deliver(
+            [(user_id, "event", event.frame)
+             for (user_id, _), (event, _) in zip(pending, located, strict=True)],
+            [hubs for _, hubs in located],
+        )
+        published.extend(event.frame for event, _ in located)
+    return published
 
 
 async def _release_loop_resources() -> None:

@@ -103,8 +103,11 @@ class MemoryState:
             stream.events.pop(0)
         return StreamEvent(stream.head, stored)
 
-    async def stream_append_many(self, items: list[tuple[str, dict]]) -> list[StreamEvent]:
-        return [await self.stream_append(user_id, frame) for user_id, frame in items]
+    async def stream_append_many(
+        self, items: list[tuple[str, dict]]
+    ) -> list[tuple[StreamEvent, set[str]]]:
+        return [(await self.stream_append(user_id, frame), await self.presence_hubs(user_id))
+                for user_id, frame in items]
 
     async def stream_head(self, user_id: str) -> tuple[str, int]:
         stream = self._stream(user_id)
@@ -188,13 +191,10 @@ class MemoryState:
         now = time.time()
         return sum(1 for expires in self.sockets.get(user_id, {}).values() if expires >= now)
 
-    async def presence_hubs_many(self, user_ids: list[str]) -> list[set[str]]:
+    async def presence_hubs(self, user_id: str) -> set[str]:
         now = time.time()
-        return [
-            {hub_of(sid) for sid, expires in self.sockets.get(user_id, {}).items()
-             if expires >= now}
-            for user_id in user_ids
-        ]
+        return {hub_of(sid) for sid, expires in self.sockets.get(user_id, {}).items()
+                if expires >= now}
 
 
 # ----------------------------------------------------------------------------- redis
@@ -275,20 +275,29 @@ class RedisState:
         return [self._k("s", user_id, "head"), self._k("s", user_id, "ev"),
                 self._k("s", user_id, "epoch")]
 
-    async def stream_append_many(self, items: list[tuple[str, dict]]) -> list[StreamEvent]:
-        """`stream_append` for many users' events, pipelined (a fan-out of daily readings)."""
-        appended = []
+    async def stream_append_many(
+        self, items: list[tuple[str, dict]]
+    ) -> list[tuple[StreamEvent, set[str]]]:
+        """Appends each `(user_id, frame)` to the user's stream and reads where the user's
+        sockets are (their hubs), in one pipelined round trip per 500 events."""
+        client = self.client()
+        append = client.register_script(_APPEND)  # EVALSHA: the script is not resent per event
+        now = time.time()
+        located = []
         for start in range(0, len(items), BATCH):
             chunk = items[start:start + BATCH]
-            async with self.client().pipeline(transaction=False) as pipe:
+            async with client.pipeline(transaction=False) as pipe:
                 for user_id, frame in chunk:
-                    pipe.eval(_APPEND, 3, *self._stream_keys(user_id), json.dumps(frame),
-                              f"{time.time():.3f}", _new_epoch(), RETAIN_EVENTS,
-                              RETAIN_SECONDS, RETAIN_SECONDS * 2)
-                heads = await pipe.execute()
-            appended.extend(StreamEvent(int(head), {**frame, "offset": int(head)})
-                            for head, (_, frame) in zip(heads, chunk, strict=True))
-        return appended
+                    await append(self._stream_keys(user_id), [
+                        json.dumps(frame), f"{now:.3f}", _new_epoch(), RETAIN_EVENTS,
+                        RETAIN_SECONDS, RETAIN_SECONDS * 2], client=pipe)
+                    pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+                replies = await pipe.execute()
+            for (_, frame), head, members in zip(chunk, replies[::2], replies[1::2],
+                                                 strict=True):
+                located.append((StreamEvent(int(head), {**frame, "offset": int(head)}),
+                                {hub_of(m) for m in members}))
+        return located
 
     async def stream_head(self, user_id: str) -> tuple[str, int]:
         client = self.client()
@@ -400,16 +409,10 @@ class RedisState:
     async def presence_count(self, user_id: str) -> int:
         return await self.client().zcount(self._k("p", user_id), time.time(), "+inf")
 
-    async def presence_hubs_many(self, user_ids: list[str]) -> list[set[str]]:
-        """For each user, the hubs (processes) holding at least one of their live sockets."""
-        now = time.time()
-        found = []
-        for start in range(0, len(user_ids), BATCH):
-            async with self.client().pipeline(transaction=False) as pipe:
-                for user_id in user_ids[start:start + BATCH]:
-                    pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
-                found.extend({hub_of(m) for m in members} for members in await pipe.execute())
-        return found
+    async def presence_hubs(self, user_id: str) -> set[str]:
+        """The hubs (processes) holding at least one live socket of the user."""
+        members = await self.client().zrangebyscore(self._k("p", user_id), time.time(), "+inf")
+        return {hub_of(m) for m in members}
 
 
 _state = None

@@ -191,8 +191,7 @@ class ReplyRun:
         while True:
             await asyncio.sleep(REMOTE_POLL_S)
             try:
-                requested = await state.reply_cancel_requested(self.message_id)
-                await self._refresh_hubs(user_id)
+                requested, self.hubs = await state.reply_watch(self.message_id, user_id)
             except Exception:  # Redis unavailable: keep generating, check again later
                 logger.debug("reply %s: shared state unreadable", self.message_id, exc_info=True)
                 continue

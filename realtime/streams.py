@@ -162,9 +162,9 @@ class MemoryState:
         if reply is not None:
             reply.cancel = True
 
-    async def reply_cancel_requested(self, message_id: str) -> bool:
+    async def reply_watch(self, message_id: str, user_id: str) -> tuple[bool, set[str]]:
         reply = self._reply(message_id)
-        return bool(reply and reply.cancel)
+        return bool(reply and reply.cancel), await self.presence_hubs(user_id)
 
     async def presence_add(self, user_id: str, session_id: str, limit: int) -> bool:
         sockets = self.sockets.setdefault(user_id, {})
@@ -383,8 +383,14 @@ class RedisState:
     async def reply_cancel_request(self, message_id: str) -> None:
         await self.client().set(self._k("r", message_id, "cancel"), "1", ex=BUFFER_TTL_S)
 
-    async def reply_cancel_requested(self, message_id: str) -> bool:
-        return bool(await self.client().exists(self._k("r", message_id, "cancel")))
+    async def reply_watch(self, message_id: str, user_id: str) -> tuple[bool, set[str]]:
+        """For a running reply, in one round trip: was a cancel requested (on any process), and
+        which hubs hold the user's sockets now."""
+        async with self.client().pipeline(transaction=False) as pipe:
+            pipe.exists(self._k("r", message_id, "cancel"))
+            pipe.zrangebyscore(self._k("p", user_id), time.time(), "+inf")
+            cancel, members = await pipe.execute()
+        return bool(cancel), {hub_of(m) for m in members}
 
     async def presence_add(self, user_id: str, session_id: str, limit: int) -> bool:
         now = time.time()

@@ -288,7 +288,8 @@ def server_argv(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [PYTHON, "-m", "uvicorn", "asgi:application", "--host", "127.0.0.1",
                 "--port", str(port), "--no-access-log", "--log-level", "warning",
-                "--ws-ping-interval", "25", "--ws-ping-timeout", "30", "--backlog", "4096"]
+                "--ws-max-size", "65536", "--ws-ping-interval", "25", "--ws-ping-timeout", "30",
+                "--backlog", "4096"]
     raise ValueError(f"unknown server {kind!r}")
 
 

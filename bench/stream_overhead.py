@@ -136,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
     common.print_rows(
         f"stream overhead: one reply at a time, model at {args.ttft_rate:g} tokens/s "
-        f"({args.ttft_tokens} tokens) for TTFT, {args.throughput_tokens} tokens as fast as "
-        "possible for throughput; baseline = openai SDK reading the model directly", rows)
+        f"({args.ttft_tokens} tokens) for TTFT, {args.throughput_tokens} tokens "
+        + (f"at {args.throughput_rate:g} tokens/s" if args.throughput_rate else
+           "as fast as possible")
+        + " for throughput; baseline = openai SDK reading the model directly", rows)
     for kind, result in measured.items():
         errors = result["ttft"]["errors"] + result["throughput"]["errors"]
         if errors:

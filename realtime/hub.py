@@ -128,5 +128,8 @@ async def hubs_deliver(items: list[tuple[str, str, dict]], hubs: list[set[str]])
         layer = get_channel_layer()
         for hub_id, hub_items in remote.items():
             for start in range(0, len(hub_items), BATCH):
-                await layer.send(hub_id, {"type": "hub.deliver",
-                                          "items": hub_items[start:start + BATCH]})
+                try:
+                    await layer.send(hub_id, {"type": "hub.deliver",
+                                              "items": hub_items[start:start + BATCH]})
+                except Exception:  # one process unreachable must not cost the others theirs
+                    logger.warning("hub: send to %s failed", hub_id, exc_info=True)

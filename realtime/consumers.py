@@ -42,7 +42,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # Skips channels' per-handler `aclose_old_connections()` thread hop: all database work
-        # here goes through database_sync_to_async, which manages connections itself.
+        # here goes through numerai.db.db_async, which manages connections itself.
         handler = getattr(self, self._handler_name(message["type"]), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -201,8 +201,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                                  request.id)
         resume = protocol.field_resume(request)
         try:
-            identity = await db_async(socket_authenticate)(ticket=ticket,
-                                                                          token=token)
+            identity = await db_async(socket_authenticate)(ticket=ticket, token=token)
         except SocketAuthError as exc:
             await self._send(error_frame(exc.code, exc.message, request_id=request.id))
             return await self._close(protocol.UNAUTHORIZED)
@@ -361,18 +360,21 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         seen = self.seen_seq.get(key, 0)
         if data["seq"] <= seen:
             return []
+        if seen and data["seq"] > seen + 1:
+            return await self._fill_gap(key, data["seq"])
         self.seen_seq[key] = data["seq"]
-        if not seen or data["seq"] == seen + 1:
-            return [payload]
-        # Attached while the reply's process did not yet know this one holds a socket.
+        return [payload]
+
+    async def _fill_gap(self, key: str, seq: int) -> list[dict]:
+        """A delta past a gap (this socket attached on another process before the reply's
+        process knew of it): the reply buffer's snapshot through `seq` replaces it."""
         try:
             snapshot = await get_state().reply_snapshot(key)
         except Exception:
             snapshot = None
-        if snapshot is None or snapshot.seq < data["seq"]:
-            self.seen_seq[key] = seen
+        if snapshot is None or snapshot.seq < seq:
             return []  # no gap filler: `message.end` carries the whole text
-        self.seen_seq[key] = snapshot.seq
+        self.seen_seq[key] = max(snapshot.seq, self.seen_seq.get(key, 0))
         return [frame("message.snapshot", {
             "message_id": key, "seq": snapshot.seq, "content": snapshot.content,
         })]

@@ -19,7 +19,7 @@ from typing import Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from realtime.streams import BATCH, get_state
+from realtime.streams import get_state
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def hub_current() -> Hub | None:
 async def hubs_deliver(items: list[tuple[str, str, dict]], hubs: list[set[str]]) -> None:
     """Delivers each `(user_id, kind, payload)` item to the user's listeners on this process
     directly, and on the other processes named by its set of hub ids through the channel layer
-    (one message per process and batch)."""
+    (one message per process; callers send `BATCH` items at most)."""
     local = hub_current()
     remote: dict[str, list] = defaultdict(list)
     for item, item_hubs in zip(items, hubs, strict=True):
@@ -127,9 +127,7 @@ async def hubs_deliver(items: list[tuple[str, str, dict]], hubs: list[set[str]])
     if remote:
         layer = get_channel_layer()
         for hub_id, hub_items in remote.items():
-            for start in range(0, len(hub_items), BATCH):
-                try:
-                    await layer.send(hub_id, {"type": "hub.deliver",
-                                              "items": hub_items[start:start + BATCH]})
-                except Exception:  # one process unreachable must not cost the others theirs
-                    logger.warning("hub: send to %s failed", hub_id, exc_info=True)
+            try:
+                await layer.send(hub_id, {"type": "hub.deliver", "items": hub_items})
+            except Exception:  # one process unreachable must not cost the others theirs
+                logger.warning("hub: send to %s failed", hub_id, exc_info=True)

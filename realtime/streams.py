@@ -279,25 +279,21 @@ class RedisState:
         self, items: list[tuple[str, dict]]
     ) -> list[tuple[StreamEvent, set[str]]]:
         """Appends each `(user_id, frame)` to the user's stream and reads where the user's
-        sockets are (their hubs), in one pipelined round trip per 500 events."""
+        sockets are (their hubs), in one pipelined round trip (callers send `BATCH` at most)."""
         client = self.client()
         append = client.register_script(_APPEND)  # EVALSHA: the script is not resent per event
         now = time.time()
-        located = []
-        for start in range(0, len(items), BATCH):
-            chunk = items[start:start + BATCH]
-            async with client.pipeline(transaction=False) as pipe:
-                for user_id, frame in chunk:
-                    await append(self._stream_keys(user_id), [
-                        json.dumps(frame), f"{now:.3f}", _new_epoch(), RETAIN_EVENTS,
-                        RETAIN_SECONDS, RETAIN_SECONDS * 2], client=pipe)
-                    pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
-                replies = await pipe.execute()
-            for (_, frame), head, members in zip(chunk, replies[::2], replies[1::2],
-                                                 strict=True):
-                located.append((StreamEvent(int(head), {**frame, "offset": int(head)}),
-                                {hub_of(m) for m in members}))
-        return located
+        async with client.pipeline(transaction=False) as pipe:
+            for user_id, frame in items:
+                await append(self._stream_keys(user_id), [
+                    json.dumps(frame), f"{now:.3f}", _new_epoch(), RETAIN_EVENTS,
+                    RETAIN_SECONDS, RETAIN_SECONDS * 2], client=pipe)
+                pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+            replies = await pipe.execute()
+        return [
+            (StreamEvent(int(head), {**frame, "offset": int(head)}), {hub_of(m) for m in members})
+            for (_, frame), head, members in zip(items, replies[::2], replies[1::2], strict=True)
+        ]
 
     async def stream_head(self, user_id: str) -> tuple[str, int]:
         client = self.client()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 import uuid
 
@@ -108,6 +109,13 @@ def deliver(procs, workers, publish_argv: list[str], marker: str, n: int, timeou
     }
 
 
+def generators(args, sockets: int) -> int:
+    """Load generator processes: one receiving process per 2,500 sockets (at least 2), so the
+    clients are not what the time measures (at 10,000 users, 2 generators doubled the bare
+    baseline's time)."""
+    return args.workers or max(2, math.ceil(sockets / 2500))
+
+
 def fan_out(procs, port: int, tokens: list[str], ids_path, modes: list[str], args, label,
             pid: int, bare: bool) -> dict:
     url = f"ws://127.0.0.1:{port}/ws/v1/"
@@ -115,7 +123,7 @@ def fan_out(procs, port: int, tokens: list[str], ids_path, modes: list[str], arg
     limit = 180 + len(tokens) / 20 + len(modes) * args.timeout
     workers = [common.Worker(procs, f"fanout-{label}-{i}", "sockets", {**spec, "tokens": part},
                              limit)
-               for i, part in enumerate(common.split(tokens, args.workers))]
+               for i, part in enumerate(common.split(tokens, generators(args, len(tokens))))]
     readies = [w.ready() for w in workers]
     opened = sum(r["open"] for r in readies)
     out: dict = {"opened": opened, "failed": sum(r["failed"] for r in readies)}
@@ -144,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", default="2000", help="comma-separated, e.g. 625,2500,10000")
     parser.add_argument("--server", default="daphne", help="comma-separated: daphne, uvicorn")
     parser.add_argument("--publish", default="batch", help="publisher modes: batch, single")
-    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="load generator processes (default: one per 2,500 sockets, >= 2)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds a delivery may take (default: max(60, users / 10))")
     parser.add_argument("--profile", action="store_true", help="py-spy the server")

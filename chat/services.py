@@ -92,15 +92,16 @@ def _rate_limit_check(*, user, now: datetime) -> None:
         return
     limit, seconds = rate
     window_start = now - timedelta(seconds=seconds)
-    recent = list(
+    # The limit-th most recent message in the window, if there is one: one row, not `limit`.
+    oldest_counted = list(
         Message.objects.filter(
             conversation__user=user, role=Message.Role.USER, created_at__gt=window_start
         )
         .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
+        .values_list("created_at", flat=True)[limit - 1:limit]
     )
-    if len(recent) >= limit:
-        retry_after = (recent[-1] - window_start).total_seconds()
+    if oldest_counted:
+        retry_after = (oldest_counted[0] - window_start).total_seconds()
         raise RateLimited(
             int(retry_after) + 1,
             f"You can send {limit} messages per {settings.RATES['chat'].split('/')[1]}.",
@@ -122,12 +123,9 @@ def _existing_turn(*, user, client_msg_id: uuid.UUID) -> Turn | None:
         Message.objects.filter(
             conversation__user=user, role=Message.Role.USER, client_msg_id=client_msg_id
         )
-        .select_related("reply")
-        .first()
+        .values_list("conversation_id", "pk", "reply__pk")[:1]
     )
-    if sent is None:
-        return None
-    return Turn(sent.conversation_id, sent.pk, sent.reply.pk, duplicate=True)
+    return next((Turn(*ids, duplicate=True) for ids in sent), None)
 
 
 def _turn_store(

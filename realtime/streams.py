@@ -256,6 +256,7 @@ class RedisState:
                 socket_connect_timeout=2,
                 max_connections=settings.REDIS_MAX_CONNECTIONS,
                 health_check_interval=30,
+                driver_info=settings.REDIS_DRIVER_INFO,
             )
             self._clients[loop] = client
         return client

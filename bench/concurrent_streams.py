@@ -3,7 +3,9 @@
     .venv/bin/python -m bench.concurrent_streams [--streams 50] [--server daphne]
     .venv/bin/python -m bench.concurrent_streams --streams 32,128,500   # scale up
 
-N users, one socket each, send `chat.send` at the same instant; the server (scaled mode, real
+N users, one socket each, send `chat.send` at the same instant (or, with `--ramp S`, evenly
+spread over S seconds, so that the replies overlap without their turns being stored all at
+once); the server (scaled mode, real
 OpenAI adapter) streams every reply from the fake model server, which emits each reply's
 tokens on a fixed schedule (`--rate` tokens/s). For every delta frame the client notes when
 it arrived and which model token it ends with; the frame's lateness is its arrival minus the
@@ -70,7 +72,7 @@ def run_server(procs, kind: str, n: int, users: list[dict], model_port: int, arg
                        [{"url": url, "tokens": [users[0]["token"]], "rounds": 2}], 120)
     tokens = [u["token"] for u in users[:n]]
     specs = [{"url": url, "tokens": part, "rounds": 1, "connect_concurrency": 16,
-              "reply_timeout": 120 + n / 5}
+              "reply_timeout": 120 + n / 5, "ramp": args.ramp}
              for part in common.split(tokens, args.workers)]
     cpu0 = common.cpu_seconds(server.pid)
     started = time.monotonic()
@@ -91,7 +93,8 @@ def run_server(procs, kind: str, n: int, users: list[dict], model_port: int, arg
 def run_baseline(procs, n: int, model_port: int, args) -> dict:
     _, results = common.workers_run(
         procs, f"streams-sdk-{n}", "sdk",
-        [{"base_url": f"http://127.0.0.1:{model_port}/v1", "concurrency": n, "rounds": 1}],
+        [{"base_url": f"http://127.0.0.1:{model_port}/v1", "concurrency": n, "rounds": 1,
+          "ramp": args.ramp}],
         max_seconds=300 + n, command={"go_at": time.monotonic() + 1.0})
     return lateness(results[0]["replies"], common.model_tokens(args.tokens), args.rate)
 
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default="daphne", help="comma-separated: daphne, uvicorn")
     parser.add_argument("--rate", type=float, default=20, help="model tokens/s per reply")
     parser.add_argument("--tokens", type=int, default=60, help="tokens per reply")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds over which the replies start (0: all at the same instant)")
     parser.add_argument("--workers", type=int, default=1, help="load generator processes")
     parser.add_argument("--profile", action="store_true", help="py-spy the server")
     parser.add_argument("--output", default=None)
@@ -142,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(f"  send->ack {kind} x{n}", "ms", common.summary(r["ack_ms"], 0)))
             rows.append(Row(f"  send->start {kind} x{n}", "ms",
                             common.summary(r["start_ms"], 0)))
-    common.print_rows(f"concurrent streams: N replies at once, model {args.rate:g} tokens/s x "
+    started = f"started over {args.ramp:g} s" if args.ramp else "started at once"
+    common.print_rows(f"concurrent streams: N replies {started}, model {args.rate:g} tokens/s x "
                       f"{args.tokens} tokens; baseline = N openai SDK streams read directly",
                       rows)
     for key, r in results.items():

@@ -165,13 +165,19 @@ async def _one_reply(ws, content: str, timeout: float) -> dict:
             return record
 
 
+def _ramp(spec: dict, n: int) -> list[float]:
+    """Start delays: all at once, or spread evenly over `ramp` seconds."""
+    return [spec.get("ramp", 0.0) * i / n for i in range(n)]
+
+
 async def run_streams(spec: dict) -> None:
     sockets, _, errors = await _open_all(spec, spec["tokens"])
     _print({"ready": {"open": len(sockets), "failed": len(errors), "errors": errors[:5]}})
     command = await _command()
     await _sleep_until(command.get("go_at"))
 
-    async def rounds(ws) -> list[dict]:
+    async def rounds(ws, delay: float) -> list[dict]:
+        await asyncio.sleep(delay)
         out = []
         for _ in range(spec.get("rounds", 1)):
             try:
@@ -182,7 +188,9 @@ async def run_streams(spec: dict) -> None:
             await asyncio.sleep(spec.get("pause", 0.05))
         return out
 
-    results = await asyncio.gather(*(rounds(ws) for ws in sockets))
+    delays = _ramp(spec, len(sockets))
+    results = await asyncio.gather(*(rounds(ws, delay)
+                                     for ws, delay in zip(sockets, delays, strict=True)))
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     _print({"result": {"replies": [r for per_socket in results for r in per_socket]}})
 
@@ -224,14 +232,16 @@ async def run_sdk(spec: dict) -> None:
         record["end"] = now()
         return record
 
-    async def rounds() -> list[dict]:
+    async def rounds(delay: float) -> list[dict]:
+        await asyncio.sleep(delay)
         out = []
         for _ in range(spec.get("rounds", 1)):
             out.append(await one())
             await asyncio.sleep(spec.get("pause", 0.05))
         return out
 
-    results = await asyncio.gather(*(rounds() for _ in range(spec["concurrency"])))
+    results = await asyncio.gather(*(rounds(delay)
+                                     for delay in _ramp(spec, spec["concurrency"])))
     await client.close()
     _print({"result": {"replies": [r for per_task in results for r in per_task]}})
 

@@ -1,0 +1,43 @@
+"""The reply buffer that `chat.attach` and the gap filler read: frames in order, the last seq,
+and expiry (a reply whose process died must not leave its buffer in Redis for ever)."""
+
+import uuid
+
+import pytest
+
+from realtime.streams import BUFFER_TTL_AFTER_END_S, BUFFER_TTL_S, get_state
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_frames_are_kept_in_order_with_their_last_seq():
+    state = get_state()
+    message_id = str(uuid.uuid4())
+    await state.reply_open(message_id, str(uuid.uuid4()), str(uuid.uuid4()))
+    for seq, text in enumerate(["Your ", "life ", "path"], start=1):
+        await state.reply_append(message_id, seq, text)
+
+    snapshot = await state.reply_snapshot(message_id)
+    assert (snapshot.seq, snapshot.content, snapshot.end) == (3, "Your life path", None)
+
+
+@pytest.mark.scaled
+async def test_a_buffer_expires_while_running_and_sooner_once_finished():
+    state = get_state()
+    client = state.client()
+    message_id = str(uuid.uuid4())
+
+    async def ttls() -> list[int]:  # of every key the buffer wrote
+        return [await client.ttl(key) async for key in client.scan_iter(f"*{message_id}*")]
+
+    await state.reply_open(message_id, str(uuid.uuid4()), str(uuid.uuid4()))
+    await state.reply_append(message_id, 1, "Your ")
+    await state.reply_append(message_id, 2, "life")
+
+    running = await ttls()
+    assert len(running) == 2 and all(0 < ttl <= BUFFER_TTL_S for ttl in running)
+    await state.reply_finish(message_id, {"message_id": message_id, "seq": 2})
+    finished = await ttls()
+    assert len(finished) == 2 and all(0 < ttl <= BUFFER_TTL_AFTER_END_S for ttl in finished)
+    assert (await state.reply_snapshot(message_id)).end["seq"] == 2
+    await state.close_for_loop()

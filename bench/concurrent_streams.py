@@ -63,6 +63,13 @@ def lateness(replies: list[dict], tokens: list[str], rate: float) -> dict:
             "incomplete": incomplete, "replies": len(replies)}
 
 
+def start_delays(n: int, ramp: float) -> list[float]:
+    """The n replies' start times after the go signal: evenly over `ramp` seconds (0: at once).
+    Split across load generators in the same slices as the sockets, so the spread holds for
+    any number of generators."""
+    return [ramp * i / n for i in range(n)]
+
+
 def run_server(procs, kind: str, n: int, users: list[dict], model_port: int, args) -> dict:
     env = common.bench_env(OPENAI_API_KEY="x", OPENAI_MODEL="fake-model",
                            OPENAI_BASE_URL=f"http://127.0.0.1:{model_port}/v1")
@@ -72,8 +79,10 @@ def run_server(procs, kind: str, n: int, users: list[dict], model_port: int, arg
                        [{"url": url, "tokens": [users[0]["token"]], "rounds": 2}], 120)
     tokens = [u["token"] for u in users[:n]]
     specs = [{"url": url, "tokens": part, "rounds": 1, "connect_concurrency": 16,
-              "reply_timeout": 120 + n / 5, "ramp": args.ramp}
-             for part in common.split(tokens, args.workers)]
+              "reply_timeout": 120 + n / 5, "delays": delays}
+             for part, delays in zip(common.split(tokens, args.workers),
+                                     common.split(start_delays(n, args.ramp), args.workers),
+                                     strict=True)]
     cpu0 = common.cpu_seconds(server.pid)
     started = time.monotonic()
     with common.Profile(procs, server.pid, f"concurrent_streams-{kind}-{n}",
@@ -94,7 +103,7 @@ def run_baseline(procs, n: int, model_port: int, args) -> dict:
     _, results = common.workers_run(
         procs, f"streams-sdk-{n}", "sdk",
         [{"base_url": f"http://127.0.0.1:{model_port}/v1", "concurrency": n, "rounds": 1,
-          "ramp": args.ramp}],
+          "delays": start_delays(n, args.ramp)}],
         max_seconds=300 + n, command={"go_at": time.monotonic() + 1.0})
     return lateness(results[0]["replies"], common.model_tokens(args.tokens), args.rate)
 

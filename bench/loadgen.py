@@ -165,9 +165,10 @@ async def _one_reply(ws, content: str, timeout: float) -> dict:
             return record
 
 
-def _ramp(spec: dict, n: int) -> list[float]:
-    """Start delays: all at once, or spread evenly over `ramp` seconds."""
-    return [spec.get("ramp", 0.0) * i / n for i in range(n)]
+def _delays(spec: dict, n: int) -> list[float]:
+    """Each stream's start delay after `go_at` (`delays` in the spec), else all at once; a
+    socket that failed to open leaves its delay to the next."""
+    return ((spec.get("delays") or []) + [0.0] * n)[:n]
 
 
 async def run_streams(spec: dict) -> None:
@@ -188,7 +189,7 @@ async def run_streams(spec: dict) -> None:
             await asyncio.sleep(spec.get("pause", 0.05))
         return out
 
-    delays = _ramp(spec, len(sockets))
+    delays = _delays(spec, len(sockets))
     results = await asyncio.gather(*(rounds(ws, delay)
                                      for ws, delay in zip(sockets, delays, strict=True)))
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
@@ -241,7 +242,7 @@ async def run_sdk(spec: dict) -> None:
         return out
 
     results = await asyncio.gather(*(rounds(delay)
-                                     for delay in _ramp(spec, spec["concurrency"])))
+                                     for delay in _delays(spec, spec["concurrency"])))
     await client.close()
     _print({"result": {"replies": [r for per_task in results for r in per_task]}})
 

@@ -150,7 +150,7 @@ if SCALED:
 
     # redis-py looks its own version up in the installed packages' metadata for every new
     # connection (1.5 ms here, several under load, on the event loop while a pool grows): the
-    # same client name and version, resolved once, for every pool.
+    # same client name and version, resolved once, for every pool (nothing here mutates it).
     REDIS_DRIVER_INFO = DriverInfo(lib_version=redis.__version__)
     CACHES = {
         "default": {

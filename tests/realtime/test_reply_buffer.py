@@ -1,6 +1,7 @@
 """The reply buffer that `chat.attach` and the gap filler read: frames in order, the last seq,
 and expiry (a reply whose process died must not leave its buffer in Redis for ever)."""
 
+import time
 import uuid
 
 import pytest
@@ -12,13 +13,18 @@ pytestmark = pytest.mark.asyncio
 
 async def test_frames_are_kept_in_order_with_their_last_seq():
     state = get_state()
-    message_id = str(uuid.uuid4())
-    await state.reply_open(message_id, str(uuid.uuid4()), str(uuid.uuid4()))
+    message_id, user_id, conversation_id = (str(uuid.uuid4()) for _ in range(3))
+    await state.reply_open(message_id, user_id, conversation_id)
     for seq, text in enumerate(["Your ", "life ", "path"], start=1):
+        before_last = time.time()
         await state.reply_append(message_id, seq, text)
 
     snapshot = await state.reply_snapshot(message_id)
     assert (snapshot.seq, snapshot.content, snapshot.end) == (3, "Your life path", None)
+    # What a reconnecting socket is offered, and what tells the sweeper the reply is alive.
+    assert await state.replies_active(user_id) == [
+        {"message_id": message_id, "conversation_id": conversation_id, "seq": 3}]
+    assert snapshot.updated_at >= before_last - 0.01
 
 
 @pytest.mark.scaled

@@ -91,6 +91,8 @@ def _rate_limit_check(*, user, now: datetime) -> None:
     if rate is None:
         return
     limit, seconds = rate
+    if limit <= 0:  # chat switched off for non-premium users
+        raise RateLimited(seconds, "Chat is not available on your plan.")
     window_start = now - timedelta(seconds=seconds)
     # The limit-th most recent message in the window, if there is one: one row, not `limit`.
     oldest_counted = list(

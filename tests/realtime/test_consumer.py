@@ -315,6 +315,17 @@ async def test_rate_limit_refuses_and_stores_nothing(user, scripted_model, setti
     await client.close()
 
 
+async def test_a_zero_rate_refuses_every_message(user, scripted_model, settings):
+    settings.RATES = {**settings.RATES, "chat": "0/hour"}
+    scripted_model()
+    client = await authed_socket(user)
+    await client.send("chat.send", send_data(), id="x")
+    error = await client.recv()
+    assert (error["id"], error["data"]["code"]) == ("x", "rate_limited")
+    assert await database_sync_to_async(Message.objects.count)() == 0
+    await client.close()
+
+
 async def test_another_users_conversation_is_not_found(user, scripted_model):
     other = await database_sync_to_async(UserFactory)()
     theirs = await database_sync_to_async(Conversation.objects.create)(user=other)

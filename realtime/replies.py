@@ -59,14 +59,20 @@ class ReplyRun:
         self.message_id = message_id
         self.task: asyncio.Task | None = None
         self.stop_reason: str | None = None  # "cancelled" | "interrupted"
+        self.reading = False  # the model's stream is being read (the only time to cancel)
         # The processes holding the user's sockets, refreshed while the reply runs (a socket
         # that appears meanwhile fills any gap from the reply buffer).
         self.hubs: set[str] = set()
 
     def stop(self, reason: str) -> None:
-        if self.task is not None and not self.task.done():
+        """Ends the reading of the model's stream; the reply is then stored with its text so
+        far. Only the first request counts, and the task is cancelled only while it reads: a
+        cancel after that (a second Stop, a Stop as the reply ends) would interrupt storing
+        the reply."""
+        if self.stop_reason is None:
             self.stop_reason = reason
-            self.task.cancel()
+            if self.reading:
+                self.task.cancel()
 
     async def run(self, job: ReplyJob) -> FinishedReply | None:
         state = get_state()
@@ -116,6 +122,9 @@ class ReplyRun:
         flushing = asyncio.create_task(flusher())
         watcher = asyncio.create_task(self._watch(user_id)) if settings.SCALED else None
         try:
+            self.reading = True
+            if self.stop_reason is not None:  # stopped before the task began
+                raise asyncio.CancelledError
             async with contextlib.aclosing(model.stream(job.messages, context=job.context)) as s:
                 async for item in s:
                     if isinstance(item, Delta) and item.text:
@@ -136,6 +145,7 @@ class ReplyRun:
             logger.exception("reply %s failed", self.message_id)
             finish_reason, error = "error", LLMError("llm_error", retryable=True)
         finally:
+            self.reading = False
             done = True
             wake.set()
             if watcher is not None:

@@ -260,6 +260,22 @@ async def test_cancel_stores_partial_text(user, scripted_model):
     await client.close()
 
 
+async def test_more_cancels_do_not_interrupt_storing_the_reply(user, scripted_model):
+    scripted_model(words=[f"w{i} " for i in range(200)], delay=0.02)
+    client = await authed_socket(user)
+    await client.send("chat.send", send_data())
+    message_id = (await client.recv())["data"]["assistant_message_id"]
+    await client.recv_until("message.delta")
+    for n in range(3):  # a double click, or Stop in two tabs
+        await client.send("chat.cancel", {"message_id": message_id}, id=f"c{n}")
+    end = (await client.recv_until("message.end", timeout=10))[-1]["data"]
+    assert end["finish_reason"] == "cancelled"
+    reply = await database_sync_to_async(Message.objects.get)(pk=message_id)
+    assert (reply.status, reply.finish_reason, reply.content) == (
+        "complete", "cancelled", end["content"])
+    await client.close()
+
+
 async def test_disconnect_does_not_stop_the_reply(user, scripted_model):
     scripted_model(words=[f"w{i} " for i in range(20)], delay=0.01)
     client = await authed_socket(user)

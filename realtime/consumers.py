@@ -65,7 +65,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.presence_id: str | None = None
         self.ready = False  # welcome sent: deliveries before it wait in `early`
         self.early: list[tuple[str, dict]] = []
-        self.timers: list[asyncio.TimerHandle | asyncio.Task] = []
+        self.timers: list[asyncio.Task] = []
         self.closed = False
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         offered = self.scope.get("subprotocols") or []
@@ -99,14 +99,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         return None
 
     def _later(self, delay: float, callback) -> None:
-        """Runs coroutine function `callback` after `delay` seconds. A timer handle, not a
-        sleeping task: every idle socket holds one (its token's expiry)."""
-        loop = asyncio.get_running_loop()
+        async def run():
+            await asyncio.sleep(delay)
+            await callback()
 
-        def fire() -> None:
-            self.timers.append(loop.create_task(callback()))
-
-        self.timers.append(loop.call_later(delay, fire))
+        self.timers.append(asyncio.get_running_loop().create_task(run()))
 
     async def _auth_timeout(self):
         if self.user is None and not self.closed:

@@ -492,13 +492,20 @@ export class Chat {
   stopReplies() {
     const streaming = this.streamingHere();
     for (const record of streaming) {
-      const id = this.socket.send("chat.cancel", { message_id: record.id });
-      if (id) this.requests.set(id, { kind: "cancel", key: record.key });
+      record.cancelRequested = true;
+      this.sendCancel(record);
     }
     if (streaming.length) {
       this.els.stop.disabled = true;
       this.els.stop.textContent = "Stopping…";
     }
+  }
+
+  sendCancel(record) {
+    // Sent again after a reconnect while the reply still streams (Stop pressed while the
+    // socket was down, or its frame lost): chat.cancel is harmless to repeat.
+    const id = this.socket.send("chat.cancel", { message_id: record.id });
+    if (id) this.requests.set(id, { kind: "cancel", key: record.key });
   }
 
   onSendAck(request, data) {
@@ -592,6 +599,9 @@ export class Chat {
     }
     // Messages typed while offline, or whose ack was lost: resend (client_msg_id is idempotent).
     for (const cmid of this.pendingSends.keys()) this.sendPending(cmid);
+    for (const record of this.messages.values()) {
+      if (record.cancelRequested && record.status === "streaming") this.sendCancel(record);
+    }
     this.renderMessages();
   }
 

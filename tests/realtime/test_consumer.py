@@ -22,6 +22,14 @@ def send_data(content="What is my life path?", conversation_id=None, client_msg_
             "client_msg_id": client_msg_id or str(uuid.uuid4()), "content": content}
 
 
+async def streaming_reply(client) -> str:
+    """Sends a message and waits for its reply's first delta; returns the reply's id."""
+    await client.send("chat.send", send_data())
+    message_id = (await client.recv())["data"]["assistant_message_id"]
+    await client.recv_until("message.delta")
+    return message_id
+
+
 # --- connecting and authenticating -------------------------------------------------------------
 
 
@@ -263,9 +271,7 @@ async def test_cancel_stores_partial_text(user, scripted_model):
 async def test_more_cancels_do_not_interrupt_storing_the_reply(user, scripted_model):
     scripted_model(words=[f"w{i} " for i in range(200)], delay=0.02)
     client = await authed_socket(user)
-    await client.send("chat.send", send_data())
-    message_id = (await client.recv())["data"]["assistant_message_id"]
-    await client.recv_until("message.delta")
+    message_id = await streaming_reply(client)
     for n in range(3):  # a double click, or Stop in two tabs
         await client.send("chat.cancel", {"message_id": message_id}, id=f"c{n}")
     end = (await client.recv_until("message.end", timeout=10))[-1]["data"]
@@ -364,9 +370,7 @@ async def test_unverified_user_cannot_chat():
 async def test_attach_to_running_and_finished_replies(user, scripted_model):
     scripted_model(words=[f"w{i} " for i in range(60)], delay=0.02)
     first = await authed_socket(user)
-    await first.send("chat.send", send_data())
-    message_id = (await first.recv())["data"]["assistant_message_id"]
-    await first.recv_until("message.delta")
+    message_id = await streaming_reply(first)
     await asyncio.sleep(0.2)
     second = await authed_socket(user)
     assert [m["message_id"] for m in second.welcome["data"]["active_messages"]] == [message_id]

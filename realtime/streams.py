@@ -246,6 +246,7 @@ class RedisState:
     def __init__(self, url: str):
         self.url = url
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per client
 
     def client(self):
         """One client per event loop (redis.asyncio connections belong to the loop they use)."""
@@ -268,6 +269,15 @@ class RedisState:
             self._clients[loop] = client
         return client
 
+    def _script(self, source: str):
+        """The Lua script registered once per client: called by EVALSHA (the text is sent
+        again only if Redis lost it), not rebuilt or resent per call."""
+        client = self.client()
+        scripts = self._scripts.setdefault(client, {})
+        if source not in scripts:
+            scripts[source] = client.register_script(source)
+        return scripts[source]
+
     async def close_for_loop(self) -> None:
         import asyncio
 
@@ -288,10 +298,9 @@ class RedisState:
     ) -> list[tuple[StreamEvent, set[str]]]:
         """Appends each `(user_id, frame)` to the user's stream and reads where the user's
         sockets are (their hubs), in one pipelined round trip (callers send `BATCH` at most)."""
-        client = self.client()
-        append = client.register_script(_APPEND)  # EVALSHA: the script is not resent per event
+        append = self._script(_APPEND)
         now = time.time()
-        async with client.pipeline(transaction=False) as pipe:
+        async with self.client().pipeline(transaction=False) as pipe:
             for user_id, frame in items:
                 await append(self._stream_keys(user_id), [
                     json.dumps(frame), f"{now:.3f}", _new_epoch(), RETAIN_EVENTS,
@@ -344,9 +353,10 @@ class RedisState:
             await pipe.execute()
 
     async def reply_append(self, message_id: str, seq: int, text: str) -> None:
-        append = self.client().register_script(_REPLY_APPEND)
-        await append([self._k("r", message_id, "f"), self._k("r", message_id)],
-                     [text, seq, time.time(), BUFFER_TTL_S])
+        await self._script(_REPLY_APPEND)(
+            [self._k("r", message_id, "f"), self._k("r", message_id)],
+            [text, seq, time.time(), BUFFER_TTL_S],
+        )
 
     async def reply_finish(self, message_id: str, end: dict) -> None:
         meta = self._k("r", message_id)
@@ -395,9 +405,9 @@ class RedisState:
 
     async def presence_add(self, user_id: str, session_id: str, limit: int) -> bool:
         now = time.time()
-        added = await self.client().eval(
-            _PRESENCE_ADD, 1, self._k("p", user_id), now, now + PRESENCE_TTL_S, session_id,
-            limit, PRESENCE_TTL_S * 2,
+        added = await self._script(_PRESENCE_ADD)(
+            [self._k("p", user_id)],
+            [now, now + PRESENCE_TTL_S, session_id, limit, PRESENCE_TTL_S * 2],
         )
         return bool(added)
 

@@ -16,4 +16,4 @@ RUN mkdir -p /app/var && chown numerai:numerai /app/var \
     && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0
 USER numerai
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--ping-interval", "25", "--ping-timeout", "30", "asgi:application"]
+CMD ["python", "-m", "realtime.serve", "--host", "0.0.0.0", "--port", "8000"]

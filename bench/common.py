@@ -4,8 +4,8 @@ Every benchmark runs the pieces it measures as separate processes on loopback, e
 time (a watchdog kills a process that outlives its deadline) and ended by its own process id
 when the benchmark finishes:
 
-- servers: daphne or uvicorn running ``asgi:application`` in the scaled mode, against the
-  PostgreSQL database ``numerai_bench`` and Redis DB 10 (never other names);
+- servers: daphne or uvicorn (``realtime.serve``) running ``asgi:application`` in the scaled
+  mode, against the PostgreSQL database ``numerai_bench`` and Redis DB 10 (never other names);
 - the local OpenAI-compatible model server ``tests/support/fake_openai.py`` at a set token rate;
 - load generators (``bench/loadgen.py``) and bare baseline servers (``bench/bare.py``).
 
@@ -286,10 +286,9 @@ def server_argv(kind: str, port: int) -> list[str]:
         return [PYTHON, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port),
                 "--ping-interval", "25", "--ping-timeout", "30", "asgi:application"]
     if kind == "uvicorn":
-        return [PYTHON, "-m", "uvicorn", "asgi:application", "--host", "127.0.0.1",
-                "--port", str(port), "--no-access-log", "--log-level", "warning",
-                "--ws-max-size", "65536", "--ws-ping-interval", "25", "--ws-ping-timeout", "30",
-                "--backlog", "4096"]
+        # The production entry point (uvicorn with the drain), as compose.yaml runs it.
+        return [PYTHON, "-m", "realtime.serve", "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log", "--log-level", "warning"]
     raise ValueError(f"unknown server {kind!r}")
 
 

@@ -41,6 +41,8 @@ def test_each_command_names_existing_modules():
             app = command[command.index("-A") + 1]
             assert module_exists(f"{app}.celery")
             assert command[command.index("-A") + 2] in {"worker", "beat"}
+        elif program == "python" and command[1] == "-m":
+            assert module_exists(command[2])
         elif program == "python":
             assert (ROOT / command[1]).exists()
         else:

@@ -1,4 +1,5 @@
-"""End to end: a real daphne process, the `websockets` client library, REST over loopback."""
+"""End to end: a real server process (daphne, and the production uvicorn entry point), the
+`websockets` client library, REST over loopback."""
 
 import asyncio
 import json
@@ -7,16 +8,16 @@ import uuid
 import pytest
 import websockets
 
-from tests.support.server import DaphneServer, create_user, manage, rest, server_env
+from tests.support.server import SERVERS, AppServer, create_user, manage, rest, server_env
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=SERVERS)
+def server(tmp_path_factory, request):
     env = server_env(tmp_path_factory.mktemp("var"))
     manage(env, "migrate", "--noinput")
     user = create_user(env)
-    with DaphneServer(env) as daphne:
-        yield {"base": daphne.base, "ws": daphne.ws, **user}
+    with AppServer(env, kind=request.param) as live:
+        yield {"base": live.base, "ws": live.ws, **user}
 
 
 async def test_chat_over_a_real_socket(server):

@@ -14,7 +14,7 @@ import websockets
 from django.conf import settings
 
 from accounts.tokens import access_token_encode
-from tests.support.server import DaphneServer, manage, server_env
+from tests.support.server import AppServer, manage, server_env
 
 pytestmark = pytest.mark.scaled
 
@@ -41,7 +41,7 @@ def crowd(tmp_path_factory):
         "User.objects.bulk_create(users)\n"
         "print(json.dumps([str(u.pk) for u in users]))"
     )).strip().splitlines()[-1])
-    with DaphneServer(env) as server:
+    with AppServer(env) as server:
         yield server, env, ids
 
 

@@ -1,4 +1,5 @@
-"""Real server processes for end-to-end tests: daphne on a free port, users via manage.py."""
+"""Real server processes for end-to-end tests: daphne or the production uvicorn entry point
+(`realtime.serve`) on a free port, users via manage.py."""
 
 from __future__ import annotations
 
@@ -60,22 +61,34 @@ def rest(base, method, path, body=None, token=None, timeout=30):
         return json.loads(response.read())
 
 
-class DaphneServer:
-    """`with DaphneServer(env) as server:` — server.base (http) and server.ws (the socket URL)."""
+SERVERS = ("daphne", "uvicorn")
 
-    def __init__(self, env, port: int | None = None):
+
+def server_argv(kind: str, port: int) -> list[str]:
+    if kind == "daphne":
+        return [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port),
+                "--application-close-timeout", "15", "asgi:application"]
+    if kind == "uvicorn":
+        return [sys.executable, "-m", "realtime.serve", "--port", str(port)]
+    raise ValueError(f"unknown server {kind!r}")
+
+
+class AppServer:
+    """`with AppServer(env) as server:` — server.base (http) and server.ws (the socket URL)."""
+
+    def __init__(self, env, port: int | None = None, kind: str = "daphne"):
         self.env = env
+        self.kind = kind
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}/ws/v1/"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> DaphneServer:
+    def start(self) -> AppServer:
         # A file, not a pipe: an undrained pipe would block the server once it fills up.
-        self.log = tempfile.NamedTemporaryFile(prefix=f"daphne-{self.port}-", suffix=".log")
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{self.kind}-{self.port}-", suffix=".log")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port),
-             "--application-close-timeout", "15", "asgi:application"],
+            server_argv(self.kind, self.port),
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
         )
         deadline = time.monotonic() + 60
@@ -86,7 +99,9 @@ class DaphneServer:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.process.kill()
-                    raise RuntimeError(f"daphne did not start: {self.output()[-2000:]}") from None
+                    raise RuntimeError(
+                        f"{self.kind} did not start: {self.output()[-2000:]}"
+                    ) from None
                 time.sleep(0.3)
 
     def output(self) -> str:

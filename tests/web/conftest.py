@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.support.server import ROOT, DaphneServer, manage, server_env
+from tests.support.server import ROOT, AppServer, manage, server_env
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,7 +58,7 @@ def server(tmp_path_factory):
         LOG_LEVEL="WARNING",
     )
     manage(env, "migrate", "--noinput")
-    daphne = DaphneServer(env).start()
+    daphne = AppServer(env).start()
     if daphne.process.stderr is not None:  # a pipe: drain it, or the server blocks when full
         log_path = var / "daphne.log"
         threading.Thread(target=_drain, args=(daphne.process.stderr, log_path),

@@ -1,6 +1,6 @@
 """Benchmark: N simultaneous streamed replies on one server process.
 
-    .venv/bin/python -m bench.concurrent_streams [--streams 50] [--server daphne]
+    .venv/bin/python -m bench.concurrent_streams [--streams 50] [--server daphne,uvicorn]
     .venv/bin/python -m bench.concurrent_streams --streams 32,128,500   # scale up
 
 N users, one socket each, send `chat.send` at the same instant (or, with `--ramp S`, evenly
@@ -111,7 +111,7 @@ def run_baseline(procs, n: int, model_port: int, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", default="50", help="comma-separated, e.g. 32,128,500")
-    parser.add_argument("--server", default="daphne", help="comma-separated: daphne, uvicorn")
+    parser.add_argument("--server", default="daphne,uvicorn", help="comma-separated")
     parser.add_argument("--rate", type=float, default=20, help="model tokens/s per reply")
     parser.add_argument("--tokens", type=int, default=60, help="tokens per reply")
     parser.add_argument("--ramp", type=float, default=0.0,

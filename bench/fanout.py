@@ -1,6 +1,6 @@
 """Benchmark: one `reading.daily` to N connected users through the Redis layer.
 
-    .venv/bin/python -m bench.fanout [--users 2000] [--server daphne] [--publish batch,single]
+    .venv/bin/python -m bench.fanout [--users 2000] [--server uvicorn] [--publish batch,single]
     .venv/bin/python -m bench.fanout --users 625,2500,10000            # 1x, 4x, 16x
 
 N users each hold one authenticated socket on one server process (scaled mode: PostgreSQL,
@@ -150,7 +150,7 @@ def fan_out(procs, port: int, tokens: list[str], ids_path, modes: list[str], arg
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="2000", help="comma-separated, e.g. 625,2500,10000")
-    parser.add_argument("--server", default="daphne", help="comma-separated: daphne, uvicorn")
+    parser.add_argument("--server", default="daphne,uvicorn", help="comma-separated")
     parser.add_argument("--publish", default="batch", help="publisher modes: batch, single")
     parser.add_argument("--workers", type=int, default=None,
                         help="load generator processes (default: one per 2,500 sockets, >= 2)")

@@ -19,7 +19,10 @@ Kinds:
 - ``sdk``: the baseline: `concurrency` streams read with the openai SDK straight from the
   model server, `rounds` each, recording the arrival time of every content chunk.
 - ``http``: `connections` keep-alive HTTP/1.1 connections, each a closed loop of GETs over
-  `paths` for `duration` seconds; latencies per path.
+  `paths` for `duration` seconds; latencies per path. With `rate` (requests/s per connection)
+  each connection sends on a fixed schedule instead (an open loop; `first` and `total` spread
+  the starts evenly over all generators' connections), and
+  a latency counts from the scheduled time, so waiting behind a slow server is included.
 
 Times are `time.monotonic()` (CLOCK_MONOTONIC: the same clock in every process here).
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import resource
 import sys
@@ -296,16 +300,23 @@ async def run_http(spec: dict) -> None:
     latencies: dict[str, list[float]] = {p: [] for p in spec["paths"]}
     statuses: dict[str, int] = {}
 
+    rate = spec.get("rate")
+    # Where in its period each connection starts: spread evenly over all the generators'.
+    first, total = spec.get("first", 0), spec.get("total", len(connections))
+    phase = [(first + index) / total for index in range(len(connections))]
+    start = now()
+
     async def loop(index: int, connection: _HttpConnection) -> None:
         token = spec["tokens"][index % len(spec["tokens"])]
         headers = f"Authorization: Bearer {token}\r\nAccept: application/json\r\n"
-        i = index
-        while now() < stop_at:
-            path = spec["paths"][i % len(spec["paths"])]
-            i += 1
-            started = now()
+        for i in itertools.count():
+            scheduled = start + (phase[index] + i) / rate if rate else now()
+            if scheduled >= stop_at:
+                return
+            await _sleep_until(scheduled)
+            path = spec["paths"][(index + i) % len(spec["paths"])]
             status = await connection.get(path, headers)
-            latencies[path].append((now() - started) * 1000)
+            latencies[path].append((now() - scheduled) * 1000)
             statuses[str(status)] = statuses.get(str(status), 0) + 1
 
     await asyncio.gather(*(loop(i, c) for i, c in enumerate(connections)))

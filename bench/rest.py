@@ -1,11 +1,18 @@
 """Benchmark: profile and birth chart REST calls at 50 concurrent clients, daphne vs uvicorn.
 
     .venv/bin/python -m bench.rest [--clients 50] [--duration 8] [--server daphne,uvicorn]
+    .venv/bin/python -m bench.rest --load closed,25,50,100     # and open loops at N req/s
 
 One server process (scaled mode: PostgreSQL, Redis cache and rate limits, the limits raised
 out of the way) and load generator processes holding `--clients` keep-alive HTTP/1.1
-connections in total, each a closed loop of authenticated GETs (one user per connection) for
-`--duration` seconds per endpoint:
+connections in total, one user per connection, for `--duration` seconds per endpoint and load:
+
+- ``closed``: each connection a closed loop of authenticated GETs (the next request as soon
+  as the answer is in): the server's saturation, where p99 is the time to serve 49 others;
+- ``N`` (requests/s over all clients): an open loop, each client on a fixed schedule (like
+  50 app users each refreshing now and then); latency counts from the scheduled send.
+
+The endpoints:
 
 - ``GET /api/v1/users/profile`` (the user's profile),
 - ``GET /api/v1/numerology/profile`` (the birth chart: all numbers and meanings).
@@ -37,17 +44,27 @@ def warm(port: int, users: list[dict]) -> None:
                 json.loads(response.read())
 
 
+def _specs(port: int, path: str, users: list[dict], args, load: str) -> list[dict]:
+    specs, first = [], 0
+    for part in common.split(users[:args.clients], args.workers):
+        spec = {"host": "127.0.0.1", "port": port, "paths": [path],
+                "tokens": [u["token"] for u in part], "connections": len(part),
+                "duration": args.duration}
+        if load != "closed":
+            spec.update(rate=float(load) / args.clients, first=first, total=args.clients)
+        specs.append(spec)
+        first += len(part)
+    return specs
+
+
 def run_server(procs, kind: str, users: list[dict], args) -> dict:
     server, port = common.start_server(procs, kind, name="rest")
     warm(port, users)
     out = {}
-    for path in PATHS:
-        specs = [{"host": "127.0.0.1", "port": port, "paths": [path],
-                  "tokens": [u["token"] for u in part], "connections": len(part),
-                  "duration": args.duration}
-                 for part in common.split(users[:args.clients], args.workers)]
+    for load, path in ((load, path) for load in args.loads for path in PATHS):
+        specs = _specs(port, path, users, args, load)
         cpu0 = common.cpu_seconds(server.pid)
-        name = f"rest-{kind}-{path.rsplit('/', 2)[-2]}"
+        name = f"rest-{kind}-{path.rsplit('/', 2)[-2]}-{load}"
         with common.Profile(procs, server.pid, name, args.profile) as profile:
             _, results = common.workers_run(procs, name, "http", specs,
                                             max_seconds=args.duration + 60,
@@ -57,7 +74,7 @@ def run_server(procs, kind: str, users: list[dict], args) -> dict:
         for r in results:
             for status, count in r["statuses"].items():
                 statuses[status] = statuses.get(status, 0) + count
-        out[path] = {
+        out[f"{path} {load}"] = {
             "latency_ms": common.summary(latencies),
             "requests_per_second": round(len(latencies) / args.duration, 1),
             "statuses": statuses,
@@ -75,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
     parser.add_argument("--server", default="daphne,uvicorn")
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--load", default="closed",
+                        help="comma-separated: closed and/or total requests/s (open loops)")
     parser.add_argument("--profile", action="store_true", help="py-spy the server")
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
     servers = [s.strip() for s in args.server.split(",") if s.strip()]
+    args.loads = [s.strip() for s in args.load.split(",") if s.strip()]
 
     common.prepare_storage()
     users = common.users_ensure(args.clients, prefix="rest")
@@ -86,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         results = {kind: run_server(procs, kind, users, args) for kind in servers}
 
     rows = []
-    for path in PATHS:
-        short = path.removeprefix("/api/v1/")
-        reference = results.get("uvicorn", {}).get(path) if len(servers) > 1 else None
+    for key in (f"{path} {load}" for load in args.loads for path in PATHS):
+        path, load = key.split(" ")
+        short = path.removeprefix("/api/v1/") + ("" if load == "closed" else f" @{load}/s")
+        reference = results.get("uvicorn", {}).get(key) if len(servers) > 1 else None
         for kind in servers:
-            r = results[kind][path]
+            r = results[kind][key]
             ok = set(r["statuses"]) == {"200"}
             is_ref = reference is r
             rows.append(Row(f"{short} {kind}", "ms", r["latency_ms"],
@@ -101,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                             {"n": 1, "median": r["requests_per_second"]},
                             None if is_ref or reference is None
                             else {"median": reference["requests_per_second"]}))
-    common.print_rows(f"REST: {args.clients} concurrent keep-alive clients, {args.duration:g} s "
-                      "per endpoint and server; baseline = the same under uvicorn", rows)
+    common.print_rows(f"REST: {args.clients} concurrent keep-alive clients ({args.load}), "
+                      f"{args.duration:g} s per endpoint, load and server; baseline = the same "
+                      "under uvicorn", rows)
     for kind, per_path in results.items():
         for path, r in per_path.items():
             if set(r["statuses"]) != {"200"}:

@@ -32,7 +32,7 @@ def plan(scale: float) -> list[tuple[str, list[str], float]]:
         ("concurrent_streams", ["--streams", n(20)], 300),
         ("idle_sockets", ["--sockets", n(600), "--hold", "3"], 300),
         ("fanout", ["--users", n(500)], 400),
-        ("rest", ["--duration", "5"], 300),
+        ("rest", ["--duration", "5", "--load", "closed,50"], 300),
         ("readings", ["--users", n(100_000)], 300),
         ("push", ["--devices", n(10_000)], 300),
     ]

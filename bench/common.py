@@ -19,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import secrets
 import signal
@@ -341,6 +342,23 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def full_collections(port: int) -> dict:
+    """The server's full garbage collections so far (its /metrics): how many, seconds in all."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = {}
+    for stat in ("count", "sum"):
+        match = re.search(rf'numerai_gc_pause_seconds_{stat}{{generation="2"}} (\S+)', text)
+        found[stat] = float(match.group(1)) if match else 0.0
+    return {"count": int(found["count"]), "seconds": found["sum"]}
+
+
+def full_collections_since(before: dict, port: int) -> dict:
+    after = full_collections(port)
+    return {"count": after["count"] - before["count"],
+            "seconds": round(after["seconds"] - before["seconds"], 3)}
 
 
 def cpu_seconds(pid: int) -> float:

@@ -136,10 +136,13 @@ def fan_out(procs, port: int, tokens: list[str], ids_path, modes: list[str], arg
         else:
             code = _PUBLISH[mode].format(ids=str(ids_path), data=data)
             argv = [common.PYTHON, "manage.py", "shell", "-c", code]
+        gc_before = None if bare else common.full_collections(port)
         with common.Profile(procs, pid, f"fanout-{label}-{mode}", args.profile) as profile:
             out[mode] = deliver(procs, workers, argv, marker, opened, args.timeout,
                                 env=common.bench_env())
         out[mode]["profile"] = profile.as_dict()
+        if gc_before is not None:
+            out[mode]["full_collections"] = common.full_collections_since(gc_before, port)
     for worker in workers:
         worker.command({})
     closing = [w.result() for w in workers]
@@ -206,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                       "process; baseline = bare Redis pub/sub + websockets", rows)
     for key, r in results.items():
         for mode in [*modes, "bare"]:
+            if "full_collections" in r.get(mode, {}):
+                gc = r[mode]["full_collections"]
+                print(f"  {key} {mode}: {gc['count']} full garbage collections during the "
+                      f"delivery, {gc['seconds']:.2f} s")
             if mode in r and r[mode]["missed"]:
                 print(f"  {key} {mode}: {r[mode]['missed']} of {r[mode]['users']} NOT delivered")
     common.write_json("fanout", {"params": vars(args), "results": results}, rows, args.output)

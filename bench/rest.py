@@ -64,6 +64,7 @@ def run_server(procs, kind: str, users: list[dict], args) -> dict:
     for load, path in ((load, path) for load in args.loads for path in PATHS):
         specs = _specs(port, path, users, args, load)
         cpu0 = common.cpu_seconds(server.pid)
+        gc_before = common.full_collections(port)
         name = f"rest-{kind}-{path.rsplit('/', 2)[-2]}-{load}"
         with common.Profile(procs, server.pid, name, args.profile) as profile:
             _, results = common.workers_run(procs, name, "http", specs,
@@ -80,6 +81,7 @@ def run_server(procs, kind: str, users: list[dict], args) -> dict:
             "statuses": statuses,
             "server_cpu_percent": round(
                 100 * (common.cpu_seconds(server.pid) - cpu0) / args.duration, 1),
+            "full_collections": common.full_collections_since(gc_before, port),
             "profile": profile.as_dict(),
         }
     procs.stop(server)
@@ -127,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                       "under uvicorn", rows)
     for kind, per_path in results.items():
         for path, r in per_path.items():
+            gc = r["full_collections"]
+            print(f"  {kind} {path}: {gc['count']} full garbage collections, "
+                  f"{gc['seconds']:.2f} s")
             if set(r["statuses"]) != {"200"}:
                 print(f"  {kind} {path}: statuses {r['statuses']}")
     common.write_json("rest", {"params": vars(args), "results": results}, rows, args.output)

@@ -1,5 +1,6 @@
 """Health (200 / 503 naming the failed part), metrics, schema and docs."""
 
+import gc
 import os
 import re
 import subprocess
@@ -129,6 +130,20 @@ def test_metrics_exposes_prometheus_counters(client, api_client):
                  "numerai_chat_messages_total", "numerai_readings_generated_total",
                  "numerai_llm_tokens_total"):
         assert name in text
+
+
+def _gc_pauses(client, generation: str) -> int:
+    text = client.get("/metrics").content.decode()
+    found = re.search(rf'numerai_gc_pause_seconds_count{{generation="{generation}"}} (\S+)', text)
+    return int(float(found.group(1))) if found else 0
+
+
+def test_metrics_time_the_garbage_collectors_full_collections(client):
+    from asgi import application  # noqa: F401  (a server process: it starts the timing)
+
+    before = _gc_pauses(client, "2")
+    gc.collect()
+    assert _gc_pauses(client, "2") >= before + 1
 
 
 def test_openapi_schema_and_docs(api_client, client):

@@ -11,8 +11,9 @@ Kinds:
 - ``sockets``: N authenticated sockets (token in the first frame, as native apps do; or the
   bare baseline server, which takes the same frame); ready when every `welcome` arrived. Each
   command {"expect": {"type", "marker"}, "timeout"} waits for such a frame on every socket
-  and answers with the monotonic time each socket received it; any other command closes the
-  sockets and answers with how many were still open.
+  and answers with the monotonic time each socket received it; {"server_closes": timeout}
+  waits for the server to close every socket and answers with the close codes and times;
+  any other command closes the sockets and answers with how many were still open.
 - ``streams``: one socket per user; on the command each socket sends `rounds` chat.send
   frames one after the other (all sockets at the same instant `go_at`) and records the
   arrival time of every frame of each reply.
@@ -130,9 +131,30 @@ async def run_sockets(spec: dict) -> None:
             *(_wait_frame(ws, command["expect"], deadline) for ws in sockets))
         _print({"result": {"received": [t for t in received if t is not None],
                            "missed": sum(1 for t in received if t is None)}})
+    if command.get("server_closes"):
+        await _server_closes(sockets, command["server_closes"])
+        return
     still_open = sum(1 for ws in sockets if ws.close_code is None)
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     _print({"result": {"open": len(sockets), "still_open": still_open}})
+
+
+async def _server_closes(sockets: list, timeout: float) -> None:
+    """Waits for the server to close each socket: its close code and when (a server drain)."""
+    closed_at: list[float] = []
+
+    async def one(ws) -> None:
+        await ws.wait_closed()
+        closed_at.append(now())
+
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(*(one(ws) for ws in sockets))
+    codes: dict[str, int] = {}
+    for ws in sockets:
+        code = str(ws.close_code) if ws.close_code is not None else "still open"
+        codes[code] = codes.get(code, 0) + 1
+    _print({"result": {"open": len(sockets), "close_codes": codes, "closed_at": closed_at}})
 
 
 # ----------------------------------------------------------------------------- streams

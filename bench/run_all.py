@@ -30,7 +30,7 @@ def plan(scale: float) -> list[tuple[str, list[str], float]]:
         ("stream_overhead", ["--rounds", n(10), "--throughput-rounds", n(2),
                              "--throughput-tokens", n(2000)], 240),
         ("concurrent_streams", ["--streams", n(20)], 300),
-        ("idle_sockets", ["--sockets", n(600), "--hold", "3"], 300),
+        ("idle_sockets", ["--sockets", n(600), "--hold", "3", "--sigterm"], 300),
         ("fanout", ["--users", n(500)], 400),
         ("rest", ["--duration", "5", "--load", "closed,50"], 300),
         ("readings", ["--users", n(100_000)], 300),

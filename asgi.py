@@ -16,12 +16,13 @@ from django.conf import settings  # noqa: E402
 
 from numerai.metrics import gc_pauses_observe  # noqa: E402
 from numerai.runtime import EmbeddedRuntime  # noqa: E402
-from realtime.lifecycle import GracefulShutdown  # noqa: E402
+from realtime.lifecycle import GracefulShutdown, daphne_drain_first  # noqa: E402
 from realtime.limits import daphne_frame_limit  # noqa: E402
 from realtime.origin import AllowedOriginValidator  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 daphne_frame_limit(settings.WEBSOCKET_MAX_FRAME_BYTES)
+daphne_drain_first()
 
 application = EmbeddedRuntime(
     GracefulShutdown(

@@ -69,7 +69,7 @@ def run_server(procs, kind: str, users: list[dict], args) -> dict:
         with common.Profile(procs, server.pid, name, args.profile) as profile:
             _, results = common.workers_run(procs, name, "http", specs,
                                             max_seconds=args.duration + 60,
-                                            command={"go_at": time.monotonic() + 0.5})
+                                            command=lambda: {"go_at": time.monotonic() + 0.5})
         latencies = [t for r in results for t in r["latencies_ms"][path]]
         statuses: dict = {}
         for r in results:

@@ -22,7 +22,7 @@ from numerai import metrics
 from numerai.db import db_async
 from numerai.errors import DomainError, NotAuthenticated, RateLimited
 from readings.selectors import daily_reading_get, daily_reading_payload, user_local_date
-from realtime import protocol, replies
+from realtime import lifecycle, protocol, replies
 from realtime.auth import SocketAuthError, socket_authenticate
 from realtime.hub import hub_get
 from realtime.protocol import FrameError, Request, error_frame, frame
@@ -71,6 +71,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         offered = self.scope.get("subprotocols") or []
         await self.accept(protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None)
         self.writer = asyncio.get_running_loop().create_task(self._write_loop())
+        lifecycle.socket_opened(self)
+        if lifecycle.draining():  # this process is shutting down: reconnect elsewhere
+            return await self.close_going_away()
         bearer = self._bearer_token()
         if bearer is not None:
             await self._authenticate(Request("auth", None, {"token": bearer}), token=bearer)
@@ -78,6 +81,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self._later(settings.WEBSOCKET_AUTH_TIMEOUT_S, self._auth_timeout)
 
     async def disconnect(self, code):
+        lifecycle.socket_closed(self)
         self.closed = True
         self.writer.cancel()
         for timer in self.timers:
@@ -108,6 +112,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def _auth_timeout(self):
         if self.user is None and not self.closed:
             await self._close(protocol.AUTH_TIMEOUT)
+
+    async def close_going_away(self) -> None:
+        """Shutdown (realtime.lifecycle): closes with 4503 after the frames already queued."""
+        await self._close(protocol.GOING_AWAY)
 
     async def _close(self, code: int) -> None:
         """Closes after the frames already queued (an `error` frame reaches the client first)."""

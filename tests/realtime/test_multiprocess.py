@@ -205,21 +205,32 @@ async def test_model_stalling_mid_stream_times_out(pair, account, model):
     await socket.close()
 
 
+async def _close_code(socket: Socket) -> int | None:
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await socket.recv(timeout=20)
+    return closed.value.rcvd.code if closed.value.rcvd is not None else None
+
+
 @pytest.mark.parametrize("kind", SERVERS)
 async def test_sigterm_mid_reply_closes_4503_and_stores_interrupted(env, account, kind):
+    """Every socket is closed with 4503 after its own cleanup: the user can open as many
+    sockets on another process right away (stale presence would count for 90 s)."""
     _, token = account
-    doomed = AppServer(env, kind=kind).start()
-    survivor = AppServer(env).start()
+    limited = {**env, "WEBSOCKET_MAX_SOCKETS_PER_USER": "3"}
+    doomed = AppServer(limited, kind=kind).start()
+    survivor = AppServer(limited).start()
     try:
-        socket = await Socket.open(doomed, token)
+        sockets = [await Socket.open(doomed, token) for _ in range(3)]
+        socket = sockets[0]
         ack = await socket.chat()
         await socket.until("message.delta")
         await socket.until("message.delta")
         await asyncio.to_thread(doomed.terminate, signal.SIGTERM)
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            while True:
-                await socket.recv(timeout=20)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4503
+        assert [await _close_code(s) for s in sockets] == [4503, 4503, 4503]
+        again = [await Socket.open(survivor, token) for _ in range(3)]  # each welcomed
+        for s in again:
+            await s.close()
         stored = stored_reply(survivor, token, ack["conversation_id"])
         assert stored["status"] == "complete"
         assert stored["finish_reason"] == "interrupted"

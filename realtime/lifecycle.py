@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import weakref
 
 from realtime.protocol import GOING_AWAY
 from realtime.replies import replies_interrupt_all
@@ -31,17 +32,19 @@ logger = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT_S = 10
 
-# The consumers of this process's sockets and the tasks running them.
-_sockets: dict[object, asyncio.Task] = {}
+# The consumers of this process's sockets (weakly: a registry must not keep them alive),
+# each with the task running it.
+_sockets: weakref.WeakSet = weakref.WeakSet()
 _draining = False
 
 
 def socket_opened(consumer) -> None:
-    _sockets[consumer] = asyncio.current_task()
+    consumer.task = asyncio.current_task()
+    _sockets.add(consumer)
 
 
 def socket_closed(consumer) -> None:
-    _sockets.pop(consumer, None)
+    _sockets.discard(consumer)
 
 
 def draining() -> bool:
@@ -56,7 +59,7 @@ async def drain() -> None:
     await replies_interrupt_all()
     for consumer in list(_sockets):
         await consumer.close_going_away()
-    tasks = set(_sockets.values())
+    tasks = {consumer.task for consumer in list(_sockets)}
     if tasks:
         _, stuck = await asyncio.wait(tasks, timeout=DRAIN_TIMEOUT_S)
         for task in stuck:

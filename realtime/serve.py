@@ -32,19 +32,6 @@ class ClientFaultWithoutTraceback(logging.Filter):
         return True
 
 
-class WithoutQueryStrings(logging.Filter):
-    """uvicorn's access lines carry the query string; a token a client wrongly put in a URL
-    must not reach the logs (daphne logs the path alone)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                arg.split("?", 1)[0] if isinstance(arg, str) and arg.startswith("/") else arg
-                for arg in record.args
-            )
-        return True
-
-
 class DrainingServer(uvicorn.Server):
     async def shutdown(self, sockets=None) -> None:
         from realtime.lifecycle import drain
@@ -71,7 +58,8 @@ def config(argv: list[str] | None = None) -> uvicorn.Config:
     config = uvicorn.Config(
         "asgi:application", host=args.host, port=args.port, log_level=args.log_level,
         access_log=args.access_log, backlog=args.backlog, lifespan="on",
-        # uvicorn's loggers go through Django's LOGGING (JSON lines, request ids) like the rest.
+        # uvicorn's loggers go through Django's LOGGING like the rest: JSON lines, request ids,
+        # no query strings (numerai.logging.ContextFilter).
         log_config=None,
         # The client's address and scheme are Django's business (NUM_PROXIES,
         # SECURE_PROXY_SSL_HEADER), as under daphne: uvicorn must not rewrite them first.
@@ -82,8 +70,6 @@ def config(argv: list[str] | None = None) -> uvicorn.Config:
         ws_ping_timeout=PING_TIMEOUT_S, timeout_graceful_shutdown=GRACEFUL_TIMEOUT_S,
     )
     logging.getLogger("uvicorn.error").addFilter(ClientFaultWithoutTraceback())
-    for name in ("uvicorn.access", "uvicorn.error"):  # HTTP and WebSocket access lines
-        logging.getLogger(name).addFilter(WithoutQueryStrings())
     return config
 
 

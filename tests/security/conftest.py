@@ -1,5 +1,5 @@
 """Live servers for the hostile-input tests: real server processes on free ports (the production
-entry point, `realtime.serve`, unless a test asks for daphne), with helpers
+entry point, `realtime.serve`), with helpers
 to speak REST to them and make verified users (environment, ports and manage.py from
 tests.support.server; the process is started here to keep its access log too).
 
@@ -68,16 +68,15 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class LiveServer:
-    """One server process on a free port. Its stderr (the application's logs) and its access
-    log are files under its var dir; `rest` speaks HTTP to it."""
+    """One server process on a free port. Its stderr (the application's logs, access lines
+    included) is a file under its var dir; `rest` speaks HTTP to it."""
 
-    def __init__(self, var: Path, env: dict, kind: str = "uvicorn"):
-        self.var, self.env, self.kind = var, env, kind
+    def __init__(self, var: Path, env: dict):
+        self.var, self.env = var, env
         self.worker: subprocess.Popen | None = None
         self.port = free_port()
         self.process: subprocess.Popen | None = None
-        self.log_path = var / f"{kind}-{self.port}.log"
-        self.access_log_path = var / f"access-{self.port}.log"
+        self.log_path = var / f"server-{self.port}.log"
 
     @property
     def base(self) -> str:
@@ -88,17 +87,10 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}/ws/v1/"
 
     def start(self) -> LiveServer:
-        if self.kind == "daphne":
-            argv = [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port",
-                    str(self.port), "--application-close-timeout", "5",
-                    "--access-log", str(self.access_log_path), "asgi:application"]
-        else:
-            argv = server_argv(self.kind, self.port)
-            self.access_log_path = self.log_path  # uvicorn logs access to stderr
         # Files, not pipes: an undrained pipe would block the server once it fills up.
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env,
-                                            stdout=subprocess.DEVNULL, stderr=log)
+            self.process = subprocess.Popen(server_argv("uvicorn", self.port), cwd=ROOT,
+                                            env=self.env, stdout=subprocess.DEVNULL, stderr=log)
         if self.env.get("REDIS_URL"):
             # Scaled mode, as deployed: a Celery worker answers health's ping.
             with open(self.log_path, "ab") as log:
@@ -119,7 +111,7 @@ class LiveServer:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()
-                    pytest.fail(f"{self.kind} did not start: {self.log()[-3000:]}")
+                    pytest.fail(f"the server did not start: {self.log()[-3000:]}")
                 time.sleep(0.2)
 
     def _wait_for_worker(self, deadline: float) -> None:
@@ -159,11 +151,6 @@ class LiveServer:
 
     def mark(self) -> int:
         return len(self.log())
-
-    def access_log(self) -> str:
-        if not self.access_log_path.exists():
-            return ""
-        return self.access_log_path.read_text(errors="replace")
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -251,13 +238,12 @@ def server_env(var: Path, **overrides) -> dict:
     })
 
 
-def start_server(var: Path, *, migrate: bool = True, kind: str = "uvicorn",
-                 **overrides) -> LiveServer:
+def start_server(var: Path, *, migrate: bool = True, **overrides) -> LiveServer:
     var.mkdir(parents=True, exist_ok=True)
     env = server_env(var, **overrides)
     if migrate:
         manage(env, "migrate", "--noinput")
-    return LiveServer(var, env, kind).start()
+    return LiveServer(var, env).start()
 
 
 def no_rate_limits() -> dict:

@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20, help="replies timed for TTFT")
     parser.add_argument("--ttft-rate", type=float, default=50, help="model tokens/s (TTFT)")
     parser.add_argument("--ttft-tokens", type=int, default=30, help="tokens per reply (TTFT)")
+    parser.add_argument("--first-token-ms", type=float, default=0,
+                        help="the model's own delay before its first token (TTFT phase)")
     parser.add_argument("--throughput-rounds", type=int, default=5)
     parser.add_argument("--throughput-rate", type=float, default=0,
                         help="model tokens/s for the throughput phase (0: as fast as it can)")
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     with common.Processes() as procs:
         _, ttft_port = common.start_model(procs, name="model-ttft",
                                           tokens_per_second=args.ttft_rate,
-                                          n_tokens=args.ttft_tokens)
+                                          n_tokens=args.ttft_tokens,
+                                          first_token_delay=args.first_token_ms / 1000)
         _, tp_port = common.start_model(procs, name="model-throughput",
                                         tokens_per_second=args.throughput_rate,
                                         n_tokens=args.throughput_tokens)
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
     common.print_rows(
         f"stream overhead: one reply at a time, model at {args.ttft_rate:g} tokens/s "
-        f"({args.ttft_tokens} tokens) for TTFT, {args.throughput_tokens} tokens "
+        f"({args.ttft_tokens} tokens, first after {args.first_token_ms:g} ms) for TTFT, "
+        f"{args.throughput_tokens} tokens "
         + (f"at {args.throughput_rate:g} tokens/s" if args.throughput_rate else
            "as fast as possible")
         + " for throughput; baseline = openai SDK reading the model directly", rows)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.selectors import user_get_active, user_require_verified
+from accounts.selectors import user_require_verified
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
@@ -20,12 +20,14 @@ from chat.selectors import (
     conversation_get_for_user,
     guide_context_for_user,
     message_list_for_llm,
+    turn_sender_get,
 )
 from numerai import metrics
-from numerai.errors import Conflict, InvalidInput, RateLimited
+from numerai.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from readings.selectors import user_local_date
 from readings.services import numerology_profile_ensure
 
+_CONVERSATION_IDS = uuid.UUID("6f1c2a4e-93d5-4a8b-b1f0-3c7e5d9a2b61")
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
@@ -77,33 +79,27 @@ class FinishedReply:
         }
 
 
-def chat_rate(user) -> tuple[int, int] | None:
-    """(messages, seconds) allowed for the user, or None when unlimited (premium)."""
-    if user.is_premium:
-        return None
+def _chat_rate_setting() -> tuple[int, int]:
     count, period = settings.RATES["chat"].split("/")
     return int(count), _PERIODS[period]
 
 
-def _rate_limit_check(*, user, now: datetime) -> None:
-    """A rolling window counted from stored messages, so it holds across processes exactly."""
+def chat_rate(user) -> tuple[int, int] | None:
+    """(messages, seconds) allowed for the user, or None when unlimited (premium)."""
+    return None if user.is_premium else _chat_rate_setting()
+
+
+def _rate_limit_check(*, user, counted_at: datetime | None, window_start: datetime) -> None:
+    """A rolling window counted from stored messages, so it holds across processes exactly:
+    `counted_at` is when the window's `limit`-th most recent message was sent, if it has one."""
     rate = chat_rate(user)
     if rate is None:
         return
-    limit, seconds = rate
+    limit, _ = rate
     if limit <= 0:  # chat switched off for non-premium users
-        raise RateLimited(seconds, "Chat is not available on your plan.")
-    window_start = now - timedelta(seconds=seconds)
-    # The limit-th most recent message in the window, if there is one: one row, not `limit`.
-    oldest_counted = list(
-        Message.objects.filter(
-            conversation__user=user, role=Message.Role.USER, created_at__gt=window_start
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[limit - 1:limit]
-    )
-    if oldest_counted:
-        retry_after = (oldest_counted[0] - window_start).total_seconds()
+        raise RateLimited(rate[1], "Chat is not available on your plan.")
+    if counted_at is not None:
+        retry_after = (counted_at - window_start).total_seconds()
         raise RateLimited(
             int(retry_after) + 1,
             f"You can send {limit} messages per {settings.RATES['chat'].split('/')[1]}.",
@@ -130,58 +126,100 @@ def _existing_turn(*, user, client_msg_id: uuid.UUID) -> Turn | None:
     return next((Turn(*ids, duplicate=True) for ids in sent), None)
 
 
-def _turn_store(
-    *, user, client_msg_id, content: str, conversation_id=None
-) -> tuple[Turn, Conversation | None, Message | None]:
-    """Stores the user message and an in-progress assistant reply (see `turn_start`); returns
-    the turn with its conversation and question (both None for a duplicate)."""
-    user_require_verified(user)
+def _new_conversation_id(user_id, client_msg_id: uuid.UUID) -> uuid.UUID:
+    """Derived from the message's idempotency key: the same first message sent twice at once
+    (two sockets, a retry) cannot start two conversations, as the primary key refuses one."""
+    return uuid.uuid5(_CONVERSATION_IDS, f"{user_id}:{client_msg_id}")
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """A turn checked and its reply's prompt built, not stored yet (`turn_commit` stores it).
+
+    The ids are chosen here, so the model can be asked while the rows are written.
+    """
+
+    turn: Turn
+    user_id: uuid.UUID
+    client_msg_id: uuid.UUID
+    content: str
+    new_conversation: bool
+    job: ReplyJob | None  # None for a resend: it must not start a second reply
+
+
+def turn_prepare(*, user, client_msg_id, content: str, conversation_id=None) -> TurnPlan:
+    """Checks a turn and builds its reply's prompt, writing nothing.
+
+    Refused for deleted, deactivated or unverified users, over the rate limit and for a
+    conversation that is not the user's. A resend of a stored `client_msg_id` gets the stored
+    ids with `duplicate=True` and no job.
+    """
     client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
     content = _validate_content(content)
-    existing = _existing_turn(user=user, client_msg_id=client_msg_id)
-    if existing is not None:
-        return existing, None, None
-    now = timezone.now()
-    _rate_limit_check(user=user, now=now)
+    if conversation_id is not None:
+        conversation_id = _as_uuid(conversation_id, field="conversation_id")
+    limit, seconds = _chat_rate_setting()
+    window_start = timezone.now() - timedelta(seconds=seconds)
+    # A socket outlives the check at connect: a deleted or deactivated account is refused here.
+    user = turn_sender_get(user_id=user.pk, client_msg_id=client_msg_id,
+                           conversation_id=conversation_id, window_start=window_start,
+                           limit=limit)
+    if user is None:
+        raise NotAuthenticated("User not found or inactive.")
+    user_require_verified(user)
+    if user.sent_message_id is not None:
+        return TurnPlan(_existing_turn(user=user, client_msg_id=client_msg_id), user.pk,
+                        client_msg_id, content, False, job=None)
+    _rate_limit_check(user=user, counted_at=user.counted_at, window_start=window_start)
+    if conversation_id is not None and not user.owns_conversation:
+        raise NotFound("Conversation not found.")
+    turn = Turn(
+        conversation_id or _new_conversation_id(user.pk, client_msg_id),
+        uuid.uuid4(), uuid.uuid4(), duplicate=False,
+    )
+    job = _reply_job(user=user, turn=turn, question=content,
+                     history=conversation_id is not None)
+    return TurnPlan(turn, user.pk, client_msg_id, content, conversation_id is None, job)
+
+
+def turn_commit(plan: TurnPlan) -> Turn:
+    """Stores a prepared turn: the user message and its in-progress reply, in one transaction.
+
+    The same `client_msg_id` stored meanwhile (from another socket) makes it a duplicate, and
+    nothing is written.
+    """
+    turn = plan.turn
     try:
         with transaction.atomic():
-            if conversation_id is None:
-                conversation = Conversation.objects.create(
-                    user=user, message_count=2, last_message_at=now
-                )
-            else:
-                conversation = conversation_get_for_user(
-                    user=user, conversation_id=conversation_id
+            if plan.new_conversation:
+                Conversation.objects.create(
+                    pk=turn.conversation_id, user_id=plan.user_id, message_count=2,
+                    last_message_at=timezone.now(),
                 )
             question = Message.objects.create(
-                conversation=conversation,
-                role=Message.Role.USER,
-                content=content,
-                client_msg_id=client_msg_id,
+                pk=turn.user_message_id, conversation_id=turn.conversation_id,
+                role=Message.Role.USER, content=plan.content, client_msg_id=plan.client_msg_id,
             )
             reply = Message.objects.create(
-                conversation=conversation,
-                role=Message.Role.ASSISTANT,
-                reply_to=question,
-                status=Message.Status.IN_PROGRESS,
+                pk=turn.assistant_message_id, conversation_id=turn.conversation_id,
+                role=Message.Role.ASSISTANT, reply_to=question, status=Message.Status.IN_PROGRESS,
             )
-            if conversation_id is not None:
-                Conversation.objects.filter(pk=conversation.pk).update(
+            if not plan.new_conversation:
+                Conversation.objects.filter(pk=turn.conversation_id).update(
                     message_count=F("message_count") + 2, last_message_at=reply.created_at
                 )
     except IntegrityError:
-        # The same client_msg_id raced in from another socket: answer as a duplicate.
-        existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+        existing = _existing_turn(user=plan.user_id, client_msg_id=plan.client_msg_id)
         if existing is None:
             raise
-        return existing, None, None
+        return existing
     metrics.chat_messages.labels("user").inc()
-    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False), conversation, question
+    return turn
 
 
-def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
-               new_conversation: bool) -> ReplyJob:
-    """The prompt (history and the user's numerology context) from the rows just written."""
+def _reply_job(*, user, turn: Turn, question: str, history: bool) -> ReplyJob:
+    """The prompt: the user's numerology context, the conversation's stored history (unless it
+    is new) and the new question."""
     profile = None
     if user.date_of_birth is not None:
         # The guide speaks from the user's chart: compute it now if it was never computed.
@@ -189,15 +227,13 @@ def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
             profile = numerology_profile_ensure(user=user)
     context = guide_context_for_user(user=user, today=user_local_date(user=user),
                                      profile=profile)
-    history = (
-        [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
-        else message_list_for_llm(conversation=conversation, up_to=question)
-    )
+    messages = message_list_for_llm(conversation_id=turn.conversation_id) if history else []
+    messages.append(ChatMessage(role=Message.Role.USER, content=question))
     return ReplyJob(
         user_id=user.pk,
-        conversation_id=conversation.pk,
-        message_id=reply_id,
-        messages=build_messages(context, history),
+        conversation_id=turn.conversation_id,
+        message_id=turn.assistant_message_id,
+        messages=build_messages(context, messages),
         context=context,
     )
 
@@ -205,23 +241,14 @@ def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
 def turn_start(
     *, user, client_msg_id, content: str, conversation_id=None
 ) -> tuple[Turn, ReplyJob | None]:
-    """Stores the turn and, unless it is a duplicate, builds what its reply needs, in one
-    database hop before the model is called (nothing just written is read back).
-
-    Refused for deleted, deactivated or unverified users and over the rate limit; nothing is
-    stored then. A resend of the same `client_msg_id` returns the stored ids with
-    `duplicate=True` and no job: it must not start a second reply.
-    """
-    # A socket outlives the check at connect: refuse a deleted or deactivated account here.
-    user = user_get_active(user_id=user.pk)
-    turn, conversation, question = _turn_store(
-        user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
-    )
-    if turn.duplicate:
-        return turn, None
-    return turn, _reply_job(user=user, conversation=conversation, question=question,
-                            reply_id=turn.assistant_message_id,
-                            new_conversation=conversation_id is None)
+    """A turn prepared and stored in one go (the REST fallback); see `turn_prepare`. The job
+    is None for a duplicate: it must not start a second reply."""
+    plan = turn_prepare(user=user, client_msg_id=client_msg_id, content=content,
+                        conversation_id=conversation_id)
+    if plan.job is None:
+        return plan.turn, None
+    turn = turn_commit(plan)
+    return turn, None if turn.duplicate else plan.job
 
 
 def reply_finish(

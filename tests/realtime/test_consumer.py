@@ -250,6 +250,46 @@ async def test_duplicate_send_returns_same_ids_and_no_second_reply(user, scripte
     await client.close()
 
 
+@pytest.mark.parametrize("existing_conversation", [False, True])
+async def test_the_same_message_sent_from_two_sockets_at_once_is_stored_once(
+    user, scripted_model, existing_conversation
+):
+    """Both sockets are acknowledged with the same ids; one reply is generated and stored (the
+    other socket's turn, checked before either was stored, is dropped when storing it)."""
+    scripted_model(words=["One ", "reply."])
+    phone, tab = await authed_socket(user), await authed_socket(user)
+    conversation_id = None
+    if existing_conversation:
+        await phone.send("chat.send", send_data("First."))
+        conversation_id = (await phone.recv_until("message.end"))[0]["data"]["conversation_id"]
+        await tab.recv_until("message.end")
+    data = send_data("Twice at once.", conversation_id=conversation_id)
+    await phone.send("chat.send", data, id="p")
+    await tab.send("chat.send", data, id="t")
+    frames = {"p": await phone.recv_until("message.end"), "t": await tab.recv_until("message.end")}
+    acks = [next(f for f in frames[k] if f.get("id") == k) for k in frames]
+    assert sorted(ack["data"]["duplicate"] for ack in acks) == [False, True]
+    ids = [{k: v for k, v in ack["data"].items() if k != "duplicate"} for ack in acks]
+    assert ids[0] == ids[1]
+    for socket_frames in frames.values():
+        starts = [f for f in socket_frames if f["type"] == "message.start"]
+        assert [s["data"]["message_id"] for s in starts] == [ids[0]["assistant_message_id"]]
+    assert frames["p"][-1]["data"]["content"] == "One reply."
+
+    def stored():
+        return (Conversation.objects.filter(user=user).count(),
+                list(Message.objects.filter(conversation__user=user, content="Twice at once.")
+                     .values_list("pk", flat=True)),
+                Message.objects.filter(conversation__user=user, status="in_progress").count())
+
+    conversations, questions, in_progress = await database_sync_to_async(stored)()
+    assert conversations == 1
+    assert [str(pk) for pk in questions] == [ids[0]["user_message_id"]]
+    assert in_progress == 0
+    await phone.close()
+    await tab.close()
+
+
 async def test_cancel_stores_partial_text(user, scripted_model):
     scripted_model(words=[f"w{i} " for i in range(200)], delay=0.02)
     client = await authed_socket(user)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import DateTimeField, Exists, OuterRef, Subquery, Value
 
-from accounts.models import User
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext
 from numerai.errors import InvalidInput, NotFound
@@ -36,36 +34,6 @@ def conversation_get_for_user(*, user, conversation_id) -> Conversation:
                                         user=user)
     except (Conversation.DoesNotExist, ValidationError) as exc:
         raise NotFound("Conversation not found.") from exc
-
-
-def turn_sender_get(
-    *, user_id, client_msg_id: uuid.UUID, conversation_id: uuid.UUID | None,
-    window_start: datetime, limit: int,
-) -> User | None:
-    """The active sender of a turn with its numerology profile and what checking the turn
-    needs, in one query (the turn's checks come before the model is asked), annotated with:
-
-    - `sent_message_id`: the user's stored message with this `client_msg_id` (a resend);
-    - `counted_at`: when the `limit`-th most recent message since `window_start` was sent
-      (None while the window holds fewer);
-    - `owns_conversation`: `conversation_id` names a conversation of the user.
-    """
-    sent = Message.objects.filter(conversation__user=OuterRef("pk"), role=Message.Role.USER)
-    owned = Conversation.objects.filter(pk=conversation_id, user=OuterRef("pk"))
-    return (
-        User.objects.filter(pk=user_id, is_active=True)
-        .select_related("numerology_profile")
-        .annotate(
-            sent_message_id=Subquery(sent.filter(client_msg_id=client_msg_id).values("pk")[:1]),
-            counted_at=Subquery(
-                sent.filter(created_at__gt=window_start)
-                .order_by("-created_at")
-                .values("created_at")[limit - 1:limit]
-            ) if limit > 0 else Value(None, output_field=DateTimeField()),
-            owns_conversation=Exists(owned) if conversation_id is not None else Value(False),
-        )
-        .first()
-    )
 
 
 def message_get_for_user(*, user, message_id) -> Message:
@@ -112,14 +80,13 @@ def message_page_for_conversation(
     return page[:limit], next_cursor
 
 
-def message_list_for_llm(*, conversation_id: uuid.UUID) -> list[ChatMessage]:
-    """The recent history of a conversation (the caller checked that it is the user's),
-    leaving room for the question being asked."""
+def message_list_for_llm(*, conversation: Conversation, up_to: Message) -> list[ChatMessage]:
+    """The recent history of the conversation through the user message being answered."""
     recent = (
-        Message.objects.filter(conversation_id=conversation_id)
+        Message.objects.filter(conversation=conversation, created_at__lte=up_to.created_at)
         .exclude(role=Message.Role.ASSISTANT, content="")
         .order_by("-created_at")
-        .values_list("role", "content")[:HISTORY_LIMIT - 1]
+        .values_list("role", "content")[:HISTORY_LIMIT]
     )
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 

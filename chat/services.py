@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.selectors import user_require_verified
+from accounts.selectors import user_get_active, user_require_verified
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
@@ -20,10 +20,9 @@ from chat.selectors import (
     conversation_get_for_user,
     guide_context_for_user,
     message_list_for_llm,
-    turn_sender_get,
 )
 from numerai import metrics
-from numerai.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from numerai.errors import Conflict, InvalidInput, RateLimited
 from readings.selectors import user_local_date
 from readings.services import numerology_profile_ensure
 
@@ -79,27 +78,33 @@ class FinishedReply:
         }
 
 
-def _chat_rate_setting() -> tuple[int, int]:
+def chat_rate(user) -> tuple[int, int] | None:
+    """(messages, seconds) allowed for the user, or None when unlimited (premium)."""
+    if user.is_premium:
+        return None
     count, period = settings.RATES["chat"].split("/")
     return int(count), _PERIODS[period]
 
 
-def chat_rate(user) -> tuple[int, int] | None:
-    """(messages, seconds) allowed for the user, or None when unlimited (premium)."""
-    return None if user.is_premium else _chat_rate_setting()
-
-
-def _rate_limit_check(*, user, counted_at: datetime | None, window_start: datetime) -> None:
-    """A rolling window counted from stored messages, so it holds across processes exactly:
-    `counted_at` is when the window's `limit`-th most recent message was sent, if it has one."""
+def _rate_limit_check(*, user, now: datetime) -> None:
+    """A rolling window counted from stored messages, so it holds across processes exactly."""
     rate = chat_rate(user)
     if rate is None:
         return
-    limit, _ = rate
+    limit, seconds = rate
     if limit <= 0:  # chat switched off for non-premium users
-        raise RateLimited(rate[1], "Chat is not available on your plan.")
-    if counted_at is not None:
-        retry_after = (counted_at - window_start).total_seconds()
+        raise RateLimited(seconds, "Chat is not available on your plan.")
+    window_start = now - timedelta(seconds=seconds)
+    # The limit-th most recent message in the window, if there is one: one row, not `limit`.
+    oldest_counted = list(
+        Message.objects.filter(
+            conversation__user=user, role=Message.Role.USER, created_at__gt=window_start
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[limit - 1:limit]
+    )
+    if oldest_counted:
+        retry_after = (oldest_counted[0] - window_start).total_seconds()
         raise RateLimited(
             int(retry_after) + 1,
             f"You can send {limit} messages per {settings.RATES['chat'].split('/')[1]}.",
@@ -132,94 +137,59 @@ def _new_conversation_id(user_id, client_msg_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_CONVERSATION_IDS, f"{user_id}:{client_msg_id}")
 
 
-@dataclass(frozen=True)
-class TurnPlan:
-    """A turn checked and its reply's prompt built, not stored yet (`turn_commit` stores it).
-
-    The ids are chosen here, so the model can be asked while the rows are written.
-    """
-
-    turn: Turn
-    user_id: uuid.UUID
-    client_msg_id: uuid.UUID
-    content: str
-    new_conversation: bool
-    job: ReplyJob | None  # None for a resend: it must not start a second reply
-
-
-def turn_prepare(*, user, client_msg_id, content: str, conversation_id=None) -> TurnPlan:
-    """Checks a turn and builds its reply's prompt, writing nothing.
-
-    Refused for deleted, deactivated or unverified users, over the rate limit and for a
-    conversation that is not the user's. A resend of a stored `client_msg_id` gets the stored
-    ids with `duplicate=True` and no job.
-    """
+def _turn_store(
+    *, user, client_msg_id, content: str, conversation_id=None
+) -> tuple[Turn, Conversation | None, Message | None]:
+    """Stores the user message and an in-progress assistant reply (see `turn_start`); returns
+    the turn with its conversation and question (both None for a duplicate)."""
+    user_require_verified(user)
     client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
     content = _validate_content(content)
-    if conversation_id is not None:
-        conversation_id = _as_uuid(conversation_id, field="conversation_id")
-    limit, seconds = _chat_rate_setting()
-    window_start = timezone.now() - timedelta(seconds=seconds)
-    # A socket outlives the check at connect: a deleted or deactivated account is refused here.
-    user = turn_sender_get(user_id=user.pk, client_msg_id=client_msg_id,
-                           conversation_id=conversation_id, window_start=window_start,
-                           limit=limit)
-    if user is None:
-        raise NotAuthenticated("User not found or inactive.")
-    user_require_verified(user)
-    if user.sent_message_id is not None:
-        return TurnPlan(_existing_turn(user=user, client_msg_id=client_msg_id), user.pk,
-                        client_msg_id, content, False, job=None)
-    _rate_limit_check(user=user, counted_at=user.counted_at, window_start=window_start)
-    if conversation_id is not None and not user.owns_conversation:
-        raise NotFound("Conversation not found.")
-    turn = Turn(
-        conversation_id or _new_conversation_id(user.pk, client_msg_id),
-        uuid.uuid4(), uuid.uuid4(), duplicate=False,
-    )
-    job = _reply_job(user=user, turn=turn, question=content,
-                     history=conversation_id is not None)
-    return TurnPlan(turn, user.pk, client_msg_id, content, conversation_id is None, job)
-
-
-def turn_commit(plan: TurnPlan) -> Turn:
-    """Stores a prepared turn: the user message and its in-progress reply, in one transaction.
-
-    The same `client_msg_id` stored meanwhile (from another socket) makes it a duplicate, and
-    nothing is written.
-    """
-    turn = plan.turn
+    existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+    if existing is not None:
+        return existing, None, None
+    now = timezone.now()
+    _rate_limit_check(user=user, now=now)
     try:
         with transaction.atomic():
-            if plan.new_conversation:
-                Conversation.objects.create(
-                    pk=turn.conversation_id, user_id=plan.user_id, message_count=2,
-                    last_message_at=timezone.now(),
+            if conversation_id is None:
+                conversation = Conversation.objects.create(
+                    pk=_new_conversation_id(user.pk, client_msg_id),
+                    user=user, message_count=2, last_message_at=now,
+                )
+            else:
+                conversation = conversation_get_for_user(
+                    user=user, conversation_id=conversation_id
                 )
             question = Message.objects.create(
-                pk=turn.user_message_id, conversation_id=turn.conversation_id,
-                role=Message.Role.USER, content=plan.content, client_msg_id=plan.client_msg_id,
+                conversation=conversation,
+                role=Message.Role.USER,
+                content=content,
+                client_msg_id=client_msg_id,
             )
             reply = Message.objects.create(
-                pk=turn.assistant_message_id, conversation_id=turn.conversation_id,
-                role=Message.Role.ASSISTANT, reply_to=question, status=Message.Status.IN_PROGRESS,
+                conversation=conversation,
+                role=Message.Role.ASSISTANT,
+                reply_to=question,
+                status=Message.Status.IN_PROGRESS,
             )
-            if not plan.new_conversation:
-                Conversation.objects.filter(pk=turn.conversation_id).update(
+            if conversation_id is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(
                     message_count=F("message_count") + 2, last_message_at=reply.created_at
                 )
     except IntegrityError:
-        existing = _existing_turn(user=plan.user_id, client_msg_id=plan.client_msg_id)
+        # The same client_msg_id raced in from another socket: answer as a duplicate.
+        existing = _existing_turn(user=user, client_msg_id=client_msg_id)
         if existing is None:
             raise
-        return existing
+        return existing, None, None
     metrics.chat_messages.labels("user").inc()
-    return turn
+    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False), conversation, question
 
 
-def _reply_job(*, user, turn: Turn, question: str, history: bool) -> ReplyJob:
-    """The prompt: the user's numerology context, the conversation's stored history (unless it
-    is new) and the new question."""
+def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
+               new_conversation: bool) -> ReplyJob:
+    """The prompt (history and the user's numerology context) from the rows just written."""
     profile = None
     if user.date_of_birth is not None:
         # The guide speaks from the user's chart: compute it now if it was never computed.
@@ -227,13 +197,15 @@ def _reply_job(*, user, turn: Turn, question: str, history: bool) -> ReplyJob:
             profile = numerology_profile_ensure(user=user)
     context = guide_context_for_user(user=user, today=user_local_date(user=user),
                                      profile=profile)
-    messages = message_list_for_llm(conversation_id=turn.conversation_id) if history else []
-    messages.append(ChatMessage(role=Message.Role.USER, content=question))
+    history = (
+        [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
+        else message_list_for_llm(conversation=conversation, up_to=question)
+    )
     return ReplyJob(
         user_id=user.pk,
-        conversation_id=turn.conversation_id,
-        message_id=turn.assistant_message_id,
-        messages=build_messages(context, messages),
+        conversation_id=conversation.pk,
+        message_id=reply_id,
+        messages=build_messages(context, history),
         context=context,
     )
 
@@ -241,14 +213,23 @@ def _reply_job(*, user, turn: Turn, question: str, history: bool) -> ReplyJob:
 def turn_start(
     *, user, client_msg_id, content: str, conversation_id=None
 ) -> tuple[Turn, ReplyJob | None]:
-    """A turn prepared and stored in one go (the REST fallback); see `turn_prepare`. The job
-    is None for a duplicate: it must not start a second reply."""
-    plan = turn_prepare(user=user, client_msg_id=client_msg_id, content=content,
-                        conversation_id=conversation_id)
-    if plan.job is None:
-        return plan.turn, None
-    turn = turn_commit(plan)
-    return turn, None if turn.duplicate else plan.job
+    """Stores the turn and, unless it is a duplicate, builds what its reply needs, in one
+    database hop before the model is called (nothing just written is read back).
+
+    Refused for deleted, deactivated or unverified users and over the rate limit; nothing is
+    stored then. A resend of the same `client_msg_id` returns the stored ids with
+    `duplicate=True` and no job: it must not start a second reply.
+    """
+    # A socket outlives the check at connect: refuse a deleted or deactivated account here.
+    user = user_get_active(user_id=user.pk)
+    turn, conversation, question = _turn_store(
+        user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
+    )
+    if turn.duplicate:
+        return turn, None
+    return turn, _reply_job(user=user, conversation=conversation, question=question,
+                            reply_id=turn.assistant_message_id,
+                            new_conversation=conversation_id is None)
 
 
 def reply_finish(

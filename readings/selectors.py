@@ -189,10 +189,6 @@ def numerology_compatibility(
 
 # --- profiles ---------------------------------------------------------------------------------
 def numerology_profile_get_for_user(*, user: User) -> NumerologyProfile | None:
-    """The user's profile: no query when it was loaded with the user (`select_related`)."""
-    relation = User.numerology_profile.related
-    if relation.is_cached(user):
-        return relation.get_cached_value(user)
     return NumerologyProfile.objects.filter(user=user).first()
 
 

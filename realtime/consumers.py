@@ -17,7 +17,7 @@ from django.conf import settings
 
 from accounts.selectors import user_get_active
 from chat.selectors import message_get_for_user
-from chat.services import chat_rate, turn_commit, turn_prepare
+from chat.services import chat_rate, turn_start
 from numerai import metrics
 from numerai.db import db_async
 from numerai.errors import DomainError, NotAuthenticated, RateLimited
@@ -303,20 +303,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         conversation_id = protocol.field_uuid(request, "conversation_id", optional=True)
         client_msg_id = protocol.field_uuid(request, "client_msg_id")
         content = protocol.field_content(request)
-        plan = await db_async(turn_prepare)(
+        turn, job = await db_async(turn_start)(
             user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
             content=content,
         )
-        if plan.job is None:  # a resend
-            return await self._send(frame("chat.ack", plan.turn.ack(), request_id=request.id))
-        # The model is asked while the turn is stored: its first token is not kept waiting.
-        run = replies.reply_start(plan.turn.assistant_message_id, plan.job,
-                                  stored=db_async(turn_commit)(plan))
-        try:
-            turn = await asyncio.shield(run.stored)
-            await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
-        finally:
-            run.release()
+        await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
+        if job is not None:
+            replies.reply_start(turn.assistant_message_id, job)
 
     async def on_chat_cancel(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable
 from datetime import timedelta
 
 from django.conf import settings
@@ -56,16 +55,9 @@ async def _best_effort(what: str, awaitable, failures: set[str] | None = None) -
 
 
 class ReplyRun:
-    def __init__(self, message_id: str, stored: asyncio.Future | None = None):
+    def __init__(self, message_id: str):
         self.message_id = message_id
         self.task: asyncio.Task | None = None
-        # The turn being stored while the model is asked (None: stored already). Nothing is
-        # sent before it is, and before `release()` (the sender's ack goes first).
-        self.stored = stored
-        self.released = asyncio.Event()
-        if stored is None:
-            self.released.set()
-        self.abandoned = False  # the turn was not stored (a failure, or a resend raced it)
         self.stop_reason: str | None = None  # "cancelled" | "interrupted"
         self.reading = False  # the model's stream is being read (the only time to cancel)
         # The processes holding the user's sockets, refreshed while the reply runs (a socket
@@ -81,24 +73,6 @@ class ReplyRun:
             self.stop_reason = reason
             if self.reading:
                 self.task.cancel()
-
-    def release(self) -> None:
-        """The sender has acknowledged the turn (or never will): frames may follow."""
-        self.released.set()
-
-    async def _wait_stored(self) -> bool:
-        """False, and the model's stream stopped, if the turn was not stored."""
-        if self.stored is not None:
-            try:
-                turn = await self.stored
-            except Exception:  # the sender reports the failure
-                turn = None
-            if turn is None or turn.duplicate:
-                self.abandoned = True
-                self.stop("cancelled")
-                return False
-        await self.released.wait()
-        return True
 
     async def run(self, job: ReplyJob) -> FinishedReply | None:
         state = get_state()
@@ -123,9 +97,6 @@ class ReplyRun:
                 if not pending:
                     return
                 await announce  # message.start always precedes the first delta
-                if self.abandoned:
-                    pending.clear()
-                    return
                 text = "".join(pending)
                 pending.clear()
                 seq += 1
@@ -182,15 +153,11 @@ class ReplyRun:
         await flushing
         await flush()
         await announce
-        if self.abandoned:
-            return None
         return await self._finish(
             job, user_id, "".join(parts), finish_reason, seq, usage, error, model
         )
 
     async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
-        if not await self._wait_stored():
-            return
         await _best_effort("buffer open", state.reply_open(
             self.message_id, user_id, str(job.conversation_id)))
         await _best_effort("presence read", self._refresh_hubs(user_id))
@@ -243,15 +210,10 @@ class ReplyRun:
                 return
 
 
-def reply_start(message_id, job: ReplyJob, stored: Awaitable | None = None) -> ReplyRun:
-    """Starts the reply as its own task on the running loop (never awaited by the socket).
-
-    `stored`: the turn's write still running (`turn_commit`), so that the model is asked
-    meanwhile; the caller awaits `run.stored` for the stored turn and calls `run.release()`
-    once it has sent its ack.
-    """
+def reply_start(message_id, job: ReplyJob) -> ReplyRun:
+    """Starts the reply as its own task on the running loop (never awaited by the socket)."""
     message_id = str(message_id)
-    run = ReplyRun(message_id, None if stored is None else asyncio.ensure_future(stored))
+    run = ReplyRun(message_id)
     _running[message_id] = run
 
     async def guarded():

@@ -254,8 +254,9 @@ async def test_duplicate_send_returns_same_ids_and_no_second_reply(user, scripte
 async def test_the_same_message_sent_from_two_sockets_at_once_is_stored_once(
     user, scripted_model, existing_conversation
 ):
-    """Both sockets are acknowledged with the same ids; one reply is generated and stored (the
-    other socket's turn, checked before either was stored, is dropped when storing it)."""
+    """Both sockets are acknowledged with the same ids and one reply is generated and stored,
+    whether the second turn is found a resend when checked or only when stored (PostgreSQL
+    runs the two at once)."""
     scripted_model(words=["One ", "reply."])
     phone, tab = await authed_socket(user), await authed_socket(user)
     conversation_id = None

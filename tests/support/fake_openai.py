@@ -12,7 +12,8 @@ Modes (per server, read at each request, so a test may change them between reque
 - ``error_status``: answers `status` (500, 429, 400, ...) with an OpenAI-style error JSON.
 - ``stall``: sends the headers and `stall_after` tokens, then nothing more.
 - ``never_answers``: reads the request and never responds.
-- ``malformed``: sends `fail_after` tokens, then a line of non-JSON data.
+- ``malformed``: sends `fail_after` tokens, then the data line `malformed_data` (by default
+  not JSON).
 `fail_first=K` answers the first K chat requests with `fail_first_status` whatever the mode.
 
 In tests, a background thread with its own event loop::
@@ -175,6 +176,7 @@ class FakeOpenAIServer:
         fail_first: int = 0,
         fail_first_status: int = 500,
         retry_after: float | None = None,
+        malformed_data: str = "{this is not json",
         send_usage: bool = True,
         model: str = "fake-model",
         host: str = "127.0.0.1",
@@ -192,6 +194,7 @@ class FakeOpenAIServer:
         self.fail_first = fail_first
         self.fail_first_status = fail_first_status
         self.retry_after = retry_after
+        self.malformed_data = malformed_data
         self.send_usage = send_usage
         self.model = model
         self.host = host
@@ -484,7 +487,7 @@ class FakeOpenAIServer:
             connection.writer.transport.abort()
             return False
         if mode == "malformed":
-            await connection.send(_sse("{this is not json"), gone)
+            await connection.send(_sse(self.malformed_data), gone)
             await connection.send(_sse("[DONE]") + _chunked(b""), gone)
             return True
         if mode == "stall":

@@ -197,8 +197,15 @@ async def test_400_is_a_final_llm_error(make_model):
     assert len(srv.chat_requests) == 1
 
 
-async def test_a_malformed_stream_is_an_llm_error(make_model):
-    with FakeOpenAIServer(mode="malformed", fail_after=2) as srv:
+@pytest.mark.parametrize("data", [
+    "{this is not json",
+    "[1, 2]",
+    '{"choices": "abc"}',
+    '{"choices": [{"delta": {"content": 5}}]}',
+    '{"choices": [{"delta": "text"}]}',
+], ids=["not-json", "a-list", "choices-not-a-list", "content-not-text", "delta-not-an-object"])
+async def test_a_malformed_stream_is_an_llm_error(make_model, data):
+    with FakeOpenAIServer(mode="malformed", fail_after=2, malformed_data=data) as srv:
         texts, finish, error = await run(make_model(srv))
 
     assert texts == srv.tokens[:2] and finish is None

@@ -15,6 +15,7 @@ the embedded default (one process; everything runs on the server's event loop th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -232,12 +233,55 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 
-# One frame of a reply's buffer: a script call costs half of a MULTI/EXEC pipeline (one
-# command to pack and parse instead of four), and it runs for every delta frame.
+# Frames of reply buffers: KEYS are (frames, meta) pairs, ARGV the TTL, the time, then (text,
+# seq) pairs. A script call costs half of a MULTI/EXEC pipeline (one command to pack and parse
+# instead of four), and one call carries the frames of every reply sent meanwhile.
 _REPLY_APPEND = """
-if redis.call('RPUSH', KEYS[1], ARGV[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'updated_at', ARGV[3])
+for i = 1, #KEYS, 2 do
+  if redis.call('RPUSH', KEYS[i], ARGV[i + 2]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  redis.call('HSET', KEYS[i + 1], 'seq', ARGV[i + 3], 'updated_at', ARGV[2])
+end
 """
+
+
+class _Batches:
+    """Group commit: items added while a write is in flight go out together in the next one.
+
+    Every delta frame of every reply on a process is appended to its buffer before it is sent;
+    one script call per frame cost more than the SDK's reading of the token. Each caller still
+    waits for its own item to be written (a frame is never sent before it is buffered), and a
+    failed write fails every caller of that batch.
+    """
+
+    def __init__(self, write):
+        self._write = write  # async fn(items)
+        self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def add(self, item: tuple) -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((item, done))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            try:
+                await self._write([item for item, _ in batch])
+            except Exception as exc:
+                outcome = exc
+            else:
+                outcome = None
+            for _, done in batch:
+                if done.done():  # its caller was cancelled
+                    continue
+                if outcome is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(outcome)
 
 
 class RedisState:
@@ -247,11 +291,10 @@ class RedisState:
         self.url = url
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per client
+        self._append_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per loop
 
     def client(self):
         """One client per event loop (redis.asyncio connections belong to the loop they use)."""
-        import asyncio
-
         import redis.asyncio as aioredis
 
         loop = asyncio.get_running_loop()
@@ -279,8 +322,6 @@ class RedisState:
         return scripts[source]
 
     async def close_for_loop(self) -> None:
-        import asyncio
-
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
@@ -353,10 +394,20 @@ class RedisState:
             await pipe.execute()
 
     async def reply_append(self, message_id: str, seq: int, text: str) -> None:
-        await self._script(_REPLY_APPEND)(
-            [self._k("r", message_id, "f"), self._k("r", message_id)],
-            [text, seq, time.time(), BUFFER_TTL_S],
-        )
+        """Returns once the frame is in Redis, written together with the frames of the other
+        replies on this process that came meanwhile (`_Batches`)."""
+        loop = asyncio.get_running_loop()
+        batches = self._append_batches.get(loop)
+        if batches is None:
+            batches = self._append_batches[loop] = _Batches(self._reply_append_many)
+        await batches.add((message_id, seq, text))
+
+    async def _reply_append_many(self, items: list[tuple[str, int, str]]) -> None:
+        keys, args = [], [BUFFER_TTL_S, time.time()]
+        for message_id, seq, text in items:
+            keys += [self._k("r", message_id, "f"), self._k("r", message_id)]
+            args += [text, seq]
+        await self._script(_REPLY_APPEND)(keys, args)
 
     async def reply_finish(self, message_id: str, end: dict) -> None:
         meta = self._k("r", message_id)

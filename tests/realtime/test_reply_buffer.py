@@ -1,6 +1,7 @@
 """The reply buffer that `chat.attach` and the gap filler read: frames in order, the last seq,
 and expiry (a reply whose process died must not leave its buffer in Redis for ever)."""
 
+import asyncio
 import time
 import uuid
 
@@ -25,6 +26,23 @@ async def test_frames_are_kept_in_order_with_their_last_seq():
     assert await state.replies_active(user_id) == [
         {"message_id": message_id, "conversation_id": conversation_id, "seq": 3}]
     assert snapshot.updated_at >= before_last - 0.01
+
+
+async def test_frames_of_many_replies_appended_at_once_each_keep_their_order():
+    """Replies on one process share their buffer writes; none loses or reorders a frame."""
+    state = get_state()
+    replies = {str(uuid.uuid4()): [f"r{r}-f{f} " for f in range(1, 31)] for r in range(40)}
+    for message_id in replies:
+        await state.reply_open(message_id, str(uuid.uuid4()), str(uuid.uuid4()))
+
+    async def stream(message_id, frames):
+        for seq, text in enumerate(frames, start=1):
+            await state.reply_append(message_id, seq, text)
+
+    await asyncio.gather(*(stream(m, frames) for m, frames in replies.items()))
+    for message_id, frames in replies.items():
+        snapshot = await state.reply_snapshot(message_id)
+        assert (snapshot.seq, snapshot.content) == (len(frames), "".join(frames))
 
 
 @pytest.mark.scaled

@@ -13,13 +13,17 @@ from accounts.models import Device, NotificationSettings, User
 from numerai.errors import Forbidden, NotAuthenticated, NotFound
 
 
-def user_get_active(*, user_id: uuid.UUID | str, issued_at: datetime | None = None) -> User:
+def user_get_active(
+    *, user_id: uuid.UUID | str, issued_at: datetime | None = None,
+    related: Iterable[str] = (),
+) -> User:
     """The live user a token names; `NotAuthenticated` if deleted, inactive or logged out.
 
     `issued_at` (the token's `iat`) refuses tokens issued before the user's sessions were revoked.
+    `related`: one-to-one relations to load in the same query (`select_related`).
     """
     try:
-        user = User.objects.get(pk=user_id, is_active=True)
+        user = User.objects.select_related(*related).get(pk=user_id, is_active=True)
     except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise NotAuthenticated("User not found or inactive.") from exc
     if (

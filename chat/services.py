@@ -220,8 +220,9 @@ def turn_start(
     stored then. A resend of the same `client_msg_id` returns the stored ids with
     `duplicate=True` and no job: it must not start a second reply.
     """
-    # A socket outlives the check at connect: refuse a deleted or deactivated account here.
-    user = user_get_active(user_id=user.pk)
+    # A socket outlives the check at connect: refuse a deleted or deactivated account here
+    # (with the numerology profile the prompt needs, in the same query).
+    user = user_get_active(user_id=user.pk, related=("numerology_profile",))
     turn, conversation, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )

@@ -189,6 +189,10 @@ def numerology_compatibility(
 
 # --- profiles ---------------------------------------------------------------------------------
 def numerology_profile_get_for_user(*, user: User) -> NumerologyProfile | None:
+    """No query when the user was fetched with its profile (`select_related`)."""
+    relation = User.numerology_profile.related
+    if relation.is_cached(user):
+        return relation.get_cached_value(user)
     return NumerologyProfile.objects.filter(user=user).first()
 
 

@@ -31,7 +31,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -408,18 +408,18 @@ class Worker:
 
 
 def workers_run(procs: Processes, name: str, kind: str, specs: Sequence[dict],
-                max_seconds: float, command: dict | Callable[[], dict] | None = None,
+                max_seconds: float, command: dict | None = None, go_in: float | None = None,
                 between=None) -> tuple[list[dict], list[dict]]:
     """Starts one worker per spec, waits until all are ready, calls `between()` (if given),
-    sends each `command` (made once all are ready, if it is a function: a start time in the
-    future) and collects the results. Returns (readies, results)."""
+    sends each `command` and collects the results. Returns (readies, results). `go_in`: the
+    workers start together that many seconds after the last is ready (`go_at`)."""
     workers = [Worker(procs, f"{name}-{i}", kind, spec, max_seconds)
                for i, spec in enumerate(specs)]
     readies = [w.ready() for w in workers]
     if between is not None:
         between()
-    if callable(command):
-        command = command()
+    if go_in is not None:
+        command = {**(command or {}), "go_at": time.monotonic() + go_in}
     for worker in workers:
         worker.command(command or {})
     results = [w.result() for w in workers]

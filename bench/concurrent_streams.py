@@ -89,7 +89,7 @@ def run_server(procs, kind: str, n: int, users: list[dict], model_port: int, arg
                         args.profile) as profile:
         _, results = common.workers_run(procs, f"streams-{kind}-{n}", "streams", specs,
                                         max_seconds=300 + n,
-                                        command=lambda: {"go_at": time.monotonic() + 1.0})
+                                        go_in=1.0)
     cpu = common.cpu_seconds(server.pid) - cpu0
     procs.stop(server)
     replies = [r for result in results for r in result["replies"]]
@@ -104,7 +104,7 @@ def run_baseline(procs, n: int, model_port: int, args) -> dict:
         procs, f"streams-sdk-{n}", "sdk",
         [{"base_url": f"http://127.0.0.1:{model_port}/v1", "concurrency": n, "rounds": 1,
           "delays": start_delays(n, args.ramp)}],
-        max_seconds=300 + n, command=lambda: {"go_at": time.monotonic() + 1.0})
+        max_seconds=300 + n, go_in=1.0)
     return lateness(results[0]["replies"], common.model_tokens(args.tokens), args.rate)
 
 

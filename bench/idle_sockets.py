@@ -23,6 +23,7 @@ import argparse
 import os
 import signal
 import time
+from collections import Counter
 
 from bench import common
 from bench.common import Row
@@ -83,12 +84,9 @@ def hold(procs, pid: int, port: int, tokens: list[str], args, label: str,
 
 
 def _drain(results: list[dict], sigterm_at: float) -> dict:
-    codes: dict[str, int] = {}
-    for r in results:
-        for code, count in r["close_codes"].items():
-            codes[code] = codes.get(code, 0) + count
+    codes = sum((Counter(r["close_codes"]) for r in results), Counter())
     closed_at = [t for r in results for t in r["closed_at"]]
-    return {"close_codes": codes,
+    return {"close_codes": dict(codes),
             "last_close_seconds": round(max(closed_at) - sigterm_at, 2) if closed_at else None}
 
 

@@ -38,6 +38,7 @@ import resource
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import websockets
@@ -150,11 +151,10 @@ async def _server_closes(sockets: list, timeout: float) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(timeout):
             await asyncio.gather(*(one(ws) for ws in sockets))
-    codes: dict[str, int] = {}
-    for ws in sockets:
-        code = str(ws.close_code) if ws.close_code is not None else "still open"
-        codes[code] = codes.get(code, 0) + 1
-    _print({"result": {"open": len(sockets), "close_codes": codes, "closed_at": closed_at}})
+    codes = Counter("still open" if ws.close_code is None else str(ws.close_code)
+                    for ws in sockets)
+    _print({"result": {"open": len(sockets), "close_codes": dict(codes),
+                       "closed_at": closed_at}})
 
 
 # ----------------------------------------------------------------------------- streams

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import urllib.request
 
 from bench import common
@@ -69,7 +68,7 @@ def run_server(procs, kind: str, users: list[dict], args) -> dict:
         with common.Profile(procs, server.pid, name, args.profile) as profile:
             _, results = common.workers_run(procs, name, "http", specs,
                                             max_seconds=args.duration + 60,
-                                            command=lambda: {"go_at": time.monotonic() + 0.5})
+                                            go_in=0.5)
         latencies = [t for r in results for t in r["latencies_ms"][path]]
         statuses: dict = {}
         for r in results:

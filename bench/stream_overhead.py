@@ -19,7 +19,6 @@ process of its own, the same number of times.
 from __future__ import annotations
 
 import argparse
-import time
 
 from bench import common
 from bench.common import Row
@@ -67,7 +66,7 @@ def measure(procs, kind: str, args, model_ports: dict, users: list[dict]) -> dic
             _, results = common.workers_run(
                 procs, f"stream-{phase}-{kind}", "streams",
                 [{"url": url, "tokens": [users[0]["token"]], "rounds": rounds, "pause": 0.1}],
-                max_seconds=60 + rounds * 30, command=lambda: {"go_at": time.monotonic() + 0.2})
+                max_seconds=60 + rounds * 30, go_in=0.2)
         out[phase] = reply_metrics(results[0]["replies"], n_tokens)
         out[phase]["profile"] = profile.as_dict()
         procs.stop(server)
@@ -84,7 +83,7 @@ def measure_sdk(procs, args, model_ports: dict) -> dict:
             procs, f"stream-sdk-{phase}", "sdk",
             [{"base_url": f"http://127.0.0.1:{port}/v1", "concurrency": 1, "rounds": rounds,
               "pause": 0.1}],
-            max_seconds=60 + rounds * 30, command=lambda: {"go_at": time.monotonic() + 0.2})
+            max_seconds=60 + rounds * 30, go_in=0.2)
         out[phase] = reply_metrics(results[0]["replies"], n_tokens)
     return out
 

@@ -70,10 +70,13 @@ class Message(models.Model):
             ),
         ]
         constraints = [
+            # client_msg_id first: the index also finds a resend by its id alone, whichever
+            # conversation it went to (a turn's duplicate check), in one probe however many
+            # conversations the user has.
             models.UniqueConstraint(
-                fields=["conversation", "client_msg_id"],
+                fields=["client_msg_id", "conversation"],
                 condition=models.Q(client_msg_id__isnull=False),
-                name="chat_msg_client_id_unique",
+                name="chat_msg_client_id_conv_unique",
             )
         ]
         ordering = ["created_at"]

@@ -80,10 +80,11 @@ def message_page_for_conversation(
     return page[:limit], next_cursor
 
 
-def message_list_for_llm(*, conversation: Conversation, up_to: Message) -> list[ChatMessage]:
-    """The recent history of the conversation through the user message being answered."""
+def message_list_for_llm(*, up_to: Message) -> list[ChatMessage]:
+    """The recent history of a conversation through the user message being answered."""
     recent = (
-        Message.objects.filter(conversation=conversation, created_at__lte=up_to.created_at)
+        Message.objects.filter(conversation_id=up_to.conversation_id,
+                               created_at__lte=up_to.created_at)
         .exclude(role=Message.Role.ASSISTANT, content="")
         .order_by("-created_at")
         .values_list("role", "content")[:HISTORY_LIMIT]

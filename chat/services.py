@@ -22,7 +22,7 @@ from chat.selectors import (
     message_list_for_llm,
 )
 from numerai import metrics
-from numerai.errors import Conflict, InvalidInput, RateLimited
+from numerai.errors import Conflict, InvalidInput, NotFound, RateLimited
 from readings.selectors import user_local_date
 from readings.services import numerology_profile_ensure
 
@@ -96,9 +96,12 @@ def _rate_limit_check(*, user, now: datetime) -> None:
         raise RateLimited(seconds, "Chat is not available on your plan.")
     window_start = now - timedelta(seconds=seconds)
     # The limit-th most recent message in the window, if there is one: one row, not `limit`.
+    # Only conversations active in the window are searched, not every one the user ever had
+    # (last_message_at is set as each turn is stored and again when its reply ends).
     oldest_counted = list(
         Message.objects.filter(
-            conversation__user=user, role=Message.Role.USER, created_at__gt=window_start
+            conversation__user=user, conversation__last_message_at__gt=window_start,
+            role=Message.Role.USER, created_at__gt=window_start,
         )
         .order_by("-created_at")
         .values_list("created_at", flat=True)[limit - 1:limit]
@@ -139,56 +142,47 @@ def _new_conversation_id(user_id, client_msg_id: uuid.UUID) -> uuid.UUID:
 
 def _turn_store(
     *, user, client_msg_id, content: str, conversation_id=None
-) -> tuple[Turn, Conversation | None, Message | None]:
+) -> tuple[Turn, Message | None]:
     """Stores the user message and an in-progress assistant reply (see `turn_start`); returns
-    the turn with its conversation and question (both None for a duplicate)."""
+    the turn with its question (None for a duplicate)."""
     user_require_verified(user)
     client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
     content = _validate_content(content)
     existing = _existing_turn(user=user, client_msg_id=client_msg_id)
     if existing is not None:
-        return existing, None, None
+        return existing, None
     now = timezone.now()
     _rate_limit_check(user=user, now=now)
+    question = Message(role=Message.Role.USER, content=content, client_msg_id=client_msg_id)
+    reply = Message(role=Message.Role.ASSISTANT, reply_to=question,
+                    status=Message.Status.IN_PROGRESS)
     try:
         with transaction.atomic():
             if conversation_id is None:
-                conversation = Conversation.objects.create(
+                conversation_id = Conversation.objects.create(
                     pk=_new_conversation_id(user.pk, client_msg_id),
                     user=user, message_count=2, last_message_at=now,
-                )
+                ).pk
             else:
-                conversation = conversation_get_for_user(
-                    user=user, conversation_id=conversation_id
-                )
-            question = Message.objects.create(
-                conversation=conversation,
-                role=Message.Role.USER,
-                content=content,
-                client_msg_id=client_msg_id,
-            )
-            reply = Message.objects.create(
-                conversation=conversation,
-                role=Message.Role.ASSISTANT,
-                reply_to=question,
-                status=Message.Status.IN_PROGRESS,
-            )
-            if conversation_id is not None:
-                Conversation.objects.filter(pk=conversation.pk).update(
-                    message_count=F("message_count") + 2, last_message_at=reply.created_at
-                )
+                conversation_id = _as_uuid(conversation_id, field="conversation_id")
+                # The ownership check and the count in one statement.
+                if not Conversation.objects.filter(pk=conversation_id, user=user).update(
+                    message_count=F("message_count") + 2, last_message_at=now
+                ):
+                    raise NotFound("Conversation not found.")
+            question.conversation_id = reply.conversation_id = conversation_id
+            Message.objects.bulk_create([question, reply])
     except IntegrityError:
         # The same client_msg_id raced in from another socket: answer as a duplicate.
         existing = _existing_turn(user=user, client_msg_id=client_msg_id)
         if existing is None:
             raise
-        return existing, None, None
+        return existing, None
     metrics.chat_messages.labels("user").inc()
-    return Turn(conversation.pk, question.pk, reply.pk, duplicate=False), conversation, question
+    return Turn(conversation_id, question.pk, reply.pk, duplicate=False), question
 
 
-def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
-               new_conversation: bool) -> ReplyJob:
+def _reply_job(*, user, question: Message, reply_id, new_conversation: bool) -> ReplyJob:
     """The prompt (history and the user's numerology context) from the rows just written."""
     profile = None
     if user.date_of_birth is not None:
@@ -199,11 +193,11 @@ def _reply_job(*, user, conversation: Conversation, question: Message, reply_id,
                                      profile=profile)
     history = (
         [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
-        else message_list_for_llm(conversation=conversation, up_to=question)
+        else message_list_for_llm(up_to=question)
     )
     return ReplyJob(
         user_id=user.pk,
-        conversation_id=conversation.pk,
+        conversation_id=question.conversation_id,
         message_id=reply_id,
         messages=build_messages(context, history),
         context=context,
@@ -223,13 +217,12 @@ def turn_start(
     # A socket outlives the check at connect: refuse a deleted or deactivated account here
     # (with the numerology profile the prompt needs, in the same query).
     user = user_get_active(user_id=user.pk, related=("numerology_profile",))
-    turn, conversation, question = _turn_store(
+    turn, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )
     if turn.duplicate:
         return turn, None
-    return turn, _reply_job(user=user, conversation=conversation, question=question,
-                            reply_id=turn.assistant_message_id,
+    return turn, _reply_job(user=user, question=question, reply_id=turn.assistant_message_id,
                             new_conversation=conversation_id is None)
 
 

@@ -1,28 +1,63 @@
 """A turn's database work (chat.services.turn_start): what it costs before the model is asked."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from chat.models import Conversation, Message
 from chat.services import turn_start
+from numerai.errors import NotFound, RateLimited
 from readings.services import numerology_profile_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_turn_in_a_conversation_costs_ten_queries(django_assert_num_queries):
-    """The user is read with their numerology profile; then the resend check, the
-    conversation, the two messages and its count in one transaction (a savepoint here), today's
-    reading and the history. A premium user has no rate-limit query."""
+def test_a_turn_in_a_conversation_costs_eight_queries(django_assert_num_queries):
+    """The user is read with their numerology profile; then the resend check, in one
+    transaction (a savepoint here) the conversation's ownership check and count in one update
+    and the two messages in one insert, today's reading and the history. A premium user has
+    no rate-limit query."""
     user = UserFactory(is_premium=True)
     numerology_profile_ensure(user=user)
     first, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         turn, job = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Again",
                                conversation_id=first.conversation_id)
 
     assert not turn.duplicate and turn.conversation_id == first.conversation_id
     assert job.context.numbers["life_path"] == user.numerology_profile.life_path
     assert [m.content for m in job.messages[-2:]] == ["Hello", "Again"]
+
+
+def test_the_rate_window_counts_messages_in_any_conversation_and_only_in_the_window(settings):
+    """The limit counts this hour's messages whichever conversation they went to, one quiet for
+    days included, and not the older messages of those conversations."""
+    settings.RATES = {**settings.RATES, "chat": "2/hour"}
+    user = UserFactory(is_premium=False)
+    old, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Long ago")
+    days_ago = timezone.now() - timedelta(days=3)
+    Message.objects.filter(conversation_id=old.conversation_id).update(created_at=days_ago)
+    Conversation.objects.filter(pk=old.conversation_id).update(last_message_at=days_ago)
+
+    turn_start(user=user, client_msg_id=uuid.uuid4(), content="Back again",
+               conversation_id=old.conversation_id)
+    turn_start(user=user, client_msg_id=uuid.uuid4(), content="Something new")
+    with pytest.raises(RateLimited):
+        turn_start(user=user, client_msg_id=uuid.uuid4(), content="One more")
+
+    assert Message.objects.filter(role=Message.Role.USER).count() == 3
+
+
+def test_another_users_conversation_is_not_found_and_keeps_its_count():
+    theirs, _ = turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Mine")
+
+    with pytest.raises(NotFound):
+        turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Yours?",
+                   conversation_id=theirs.conversation_id)
+
+    assert Conversation.objects.get(pk=theirs.conversation_id).message_count == 2
+    assert Message.objects.count() == 2

@@ -117,8 +117,9 @@ if DATABASE_URL:
     }
     DATABASES["default"]["OPTIONS"] = {
         # Parameters bound by the server, so psycopg can prepare a statement that a connection
-        # has run twice: PostgreSQL then skips parsing and planning it, which on this project's
-        # small queries costs more than running them (0.3-1.5 ms each; docs/performance.md).
+        # has run twice: PostgreSQL then skips parsing and planning it, which for this project's
+        # small queries costs more than running them (0.95 -> 0.48 ms of PostgreSQL's time per
+        # statement; docs/performance.md, fix 17).
         # Safe with the pool (prepared statements live on their connection); not with a
         # transaction-mode PgBouncer, which this deployment does not use.
         "server_side_binding": True,

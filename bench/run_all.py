@@ -28,7 +28,7 @@ def plan(scale: float) -> list[tuple[str, list[str], float]]:
 
     return [
         ("stream_overhead", ["--rounds", n(10), "--throughput-rounds", n(2),
-                             "--throughput-tokens", n(2000)], 240),
+                             "--throughput-tokens", n(2000), "--history", n(1000)], 240),
         ("concurrent_streams", ["--streams", n(20)], 300),
         ("idle_sockets", ["--sockets", n(600), "--hold", "3", "--sigterm"], 300),
         ("fanout", ["--users", n(500)], 400),

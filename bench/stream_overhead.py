@@ -23,6 +23,36 @@ import argparse
 from bench import common
 from bench.common import Row
 
+_HISTORY_CODE = """
+import datetime, uuid
+from django.utils import timezone
+from chat.models import Conversation, Message
+user_id, wanted = {user_id!r}, {n}
+then = timezone.now() - datetime.timedelta(days=30)
+missing = wanted - Conversation.objects.filter(user_id=user_id).count()
+while missing > 0:
+    conversations = Conversation.objects.bulk_create([
+        Conversation(user_id=user_id, title="Earlier", message_count=2, last_message_at=then)
+        for _ in range(min(missing, 2000))])
+    questions = Message.objects.bulk_create([
+        Message(conversation=c, role="user", content="Earlier question", client_msg_id=uuid.uuid4())
+        for c in conversations])
+    Message.objects.bulk_create([
+        Message(conversation=q.conversation, role="assistant", content="Earlier answer",
+                reply_to=q) for q in questions])
+    Message.objects.filter(conversation__in=conversations).update(created_at=then)
+    missing -= len(conversations)
+print(Conversation.objects.filter(user_id=user_id).count())
+"""
+
+
+def history_ensure(user_id: str, conversations: int) -> int:
+    """Gives the user at least `conversations` earlier conversations (a long-time user: what a
+    turn reads must not grow with them); returns how many the user has."""
+    out = common.django_shell(_HISTORY_CODE.format(user_id=user_id, n=conversations),
+                              timeout=900)
+    return int(out.split()[-1])
+
 
 def reply_metrics(replies: list[dict], n_tokens: int) -> dict:
     """Per finished reply: TTFT and its parts (ms), tokens/s and chars/s, frames."""
@@ -97,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ttft-tokens", type=int, default=30, help="tokens per reply (TTFT)")
     parser.add_argument("--first-token-ms", type=float, default=0,
                         help="the model's own delay before its first token (TTFT phase)")
+    parser.add_argument("--history", type=int, default=0,
+                        help="earlier conversations the user has, at least (a long-time user)")
     parser.add_argument("--throughput-rounds", type=int, default=5)
     parser.add_argument("--throughput-rate", type=float, default=0,
                         help="model tokens/s for the throughput phase (0: as fast as it can)")
@@ -108,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     common.prepare_storage()
     users = common.users_ensure(1, prefix="stream", premium=True)
+    history = history_ensure(users[0]["user_id"], args.history)
     with common.Processes() as procs:
         _, ttft_port = common.start_model(procs, name="model-ttft",
                                           tokens_per_second=args.ttft_rate,
@@ -138,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
     common.print_rows(
         f"stream overhead: one reply at a time, model at {args.ttft_rate:g} tokens/s "
-        f"({args.ttft_tokens} tokens, first after {args.first_token_ms:g} ms) for TTFT, "
+        f"({args.ttft_tokens} tokens, first after {args.first_token_ms:g} ms) for TTFT "
+        f"by a user with {history:,} conversations, "
         f"{args.throughput_tokens} tokens "
         + (f"at {args.throughput_rate:g} tokens/s" if args.throughput_rate else
            "as fast as possible")
@@ -149,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {kind}: {len(errors)} failed replies, e.g. {errors[0]}")
     common.write_json("stream_overhead", {
         "params": vars(args),
+        "user_conversations": history,
         "baseline": {p: {k: v for k, v in m.items() if k != "errors"}
                      for p, m in baseline.items()},
         "servers": measured,

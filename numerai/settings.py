@@ -121,7 +121,9 @@ if DATABASE_URL:
         # small queries costs more than running them (0.95 -> 0.48 ms of PostgreSQL's time per
         # statement; docs/performance.md, fix 17).
         # Safe with the pool (prepared statements live on their connection); not with a
-        # transaction-mode PgBouncer, which this deployment does not use.
+        # transaction-mode PgBouncer, which this deployment does not use. A statement then
+        # takes at most 65,535 parameters: bulk writes and id lists here go in chunks of at
+        # most 10,000.
         "server_side_binding": True,
         "prepare_threshold": 2,
         "pool": {

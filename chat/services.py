@@ -236,8 +236,11 @@ def reply_finish(
     model: str = "",
 ) -> FinishedReply | None:
     """Stores the whole reply in one write; None if it was already finished elsewhere."""
+    message_id = _as_uuid(message_id, field="message_id")
     now = timezone.now()
     usage = usage or {}
+    stored = Message(prompt_tokens=usage.get("prompt_tokens"),
+                     completion_tokens=usage.get("completion_tokens"))
     with transaction.atomic():
         updated = Message.objects.filter(
             pk=message_id, status=Message.Status.IN_PROGRESS
@@ -246,33 +249,36 @@ def reply_finish(
             status=Message.Status.COMPLETE,
             finish_reason=finish_reason,
             last_seq=seq,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=stored.prompt_tokens,
+            completion_tokens=stored.completion_tokens,
             model=model[:100],
             completed_at=now,
         )
         if not updated:
             return None
-        reply = Message.objects.select_related("conversation", "reply_to").get(pk=message_id)
-        conversation = reply.conversation
-        new_title = None
-        if not conversation.title and reply.reply_to is not None:
-            new_title = conversation_title(reply.reply_to.content)
-            conversation.title = new_title
-        conversation.last_message_at = now
-        conversation.save(update_fields=["title", "last_message_at"])
+        # Only what was not just written: where the reply belongs and the question it answers.
+        conversation_id, user_id, title, question = (
+            Message.objects.filter(pk=message_id)
+            .values_list("conversation_id", "conversation__user_id", "conversation__title",
+                         "reply_to__content")
+            .get()
+        )
+        new_title = conversation_title(question) if not title and question is not None else None
+        Conversation.objects.filter(pk=conversation_id).update(
+            last_message_at=now, **({"title": new_title} if new_title else {})
+        )
     metrics.chat_messages.labels("assistant").inc()
     if usage:
         metrics.llm_tokens.labels("prompt").inc(usage.get("prompt_tokens") or 0)
         metrics.llm_tokens.labels("completion").inc(usage.get("completion_tokens") or 0)
     return FinishedReply(
-        message_id=reply.pk,
-        conversation_id=conversation.pk,
-        user_id=conversation.user_id,
+        message_id=message_id,
+        conversation_id=conversation_id,
+        user_id=user_id,
         content=content,
         finish_reason=finish_reason,
         seq=seq,
-        usage=reply.usage,
+        usage=stored.usage,
         new_title=new_title,
     )
 

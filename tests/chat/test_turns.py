@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.services import turn_start
+from chat.services import reply_finish, turn_start
 from numerai.errors import NotFound, RateLimited
 from readings.services import numerology_profile_ensure
 from tests.factories import UserFactory
@@ -61,3 +61,26 @@ def test_another_users_conversation_is_not_found_and_keeps_its_count():
 
     assert Conversation.objects.get(pk=theirs.conversation_id).message_count == 2
     assert Message.objects.count() == 2
+
+
+def test_finishing_a_reply_costs_five_queries(django_assert_num_queries):
+    """The reply's one write, then one row (its conversation, and the question for the title)
+    and the conversation's update, in one transaction (a savepoint here)."""
+    user = UserFactory(is_premium=True)
+    turn, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="what is my life path?")
+
+    with django_assert_num_queries(5):
+        finished = reply_finish(message_id=str(turn.assistant_message_id), content="Seven.",
+                                finish_reason="stop", seq=1,
+                                usage={"prompt_tokens": 12, "completion_tokens": 3})
+
+    stored = Message.objects.get(pk=turn.assistant_message_id)
+    conversation = Conversation.objects.get(pk=turn.conversation_id)
+    assert (finished.message_id, finished.conversation_id, finished.user_id) == (
+        stored.pk, conversation.pk, user.pk)
+    assert finished.usage == stored.usage == {
+        "prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}
+    assert finished.new_title == conversation.title == "What is my life path"
+    assert conversation.last_message_at == stored.completed_at
+    assert reply_finish(message_id=turn.assistant_message_id, content="Again.",
+                        finish_reason="stop", seq=2) is None

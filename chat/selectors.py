@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext
@@ -27,11 +28,17 @@ def _as_uuid(value, *, field: str) -> uuid.UUID:
         raise InvalidInput(field, "Must be a UUID.") from exc
 
 
+def conversation_filter_for_user(*, user, conversation_id) -> QuerySet[Conversation]:
+    """The conversation with this id, only if it is the user's: the one ownership filter, for
+    the fetch below and for writes that check ownership in their own statement."""
+    return Conversation.objects.filter(pk=_as_uuid(conversation_id, field="conversation_id"),
+                                       user=user)
+
+
 def conversation_get_for_user(*, user, conversation_id) -> Conversation:
     """The user's conversation, or NotFound (another user's id is indistinguishable)."""
     try:
-        return Conversation.objects.get(pk=_as_uuid(conversation_id, field="conversation_id"),
-                                        user=user)
+        return conversation_filter_for_user(user=user, conversation_id=conversation_id).get()
     except (Conversation.DoesNotExist, ValidationError) as exc:
         raise NotFound("Conversation not found.") from exc
 

@@ -17,6 +17,7 @@ from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
     _as_uuid,
+    conversation_filter_for_user,
     conversation_get_for_user,
     guide_context_for_user,
     message_list_for_llm,
@@ -166,9 +167,9 @@ def _turn_store(
             else:
                 conversation_id = _as_uuid(conversation_id, field="conversation_id")
                 # The ownership check and the count in one statement.
-                if not Conversation.objects.filter(pk=conversation_id, user=user).update(
-                    message_count=F("message_count") + 2, last_message_at=now
-                ):
+                if not conversation_filter_for_user(
+                    user=user, conversation_id=conversation_id
+                ).update(message_count=F("message_count") + 2, last_message_at=now):
                     raise NotFound("Conversation not found.")
             question.conversation_id = reply.conversation_id = conversation_id
             Message.objects.bulk_create([question, reply])
@@ -239,7 +240,7 @@ def reply_finish(
     message_id = _as_uuid(message_id, field="message_id")
     now = timezone.now()
     usage = usage or {}
-    stored = Message(prompt_tokens=usage.get("prompt_tokens"),
+    tokens = Message(prompt_tokens=usage.get("prompt_tokens"),  # unsaved: for `.usage`
                      completion_tokens=usage.get("completion_tokens"))
     with transaction.atomic():
         updated = Message.objects.filter(
@@ -249,8 +250,8 @@ def reply_finish(
             status=Message.Status.COMPLETE,
             finish_reason=finish_reason,
             last_seq=seq,
-            prompt_tokens=stored.prompt_tokens,
-            completion_tokens=stored.completion_tokens,
+            prompt_tokens=tokens.prompt_tokens,
+            completion_tokens=tokens.completion_tokens,
             model=model[:100],
             completed_at=now,
         )
@@ -278,7 +279,7 @@ def reply_finish(
         content=content,
         finish_reason=finish_reason,
         seq=seq,
-        usage=stored.usage,
+        usage=tokens.usage,
         new_title=new_title,
     )
 

@@ -70,13 +70,12 @@ class Message(models.Model):
             ),
         ]
         constraints = [
-            # client_msg_id first: the index also finds a resend by its id alone, whichever
-            # conversation it went to (a turn's duplicate check), in one probe however many
-            # conversations the user has.
+            # The idempotency key names one message: a resend (or the same message raced in
+            # from a second socket) is refused by this index, so a turn needs no check first.
             models.UniqueConstraint(
-                fields=["client_msg_id", "conversation"],
+                fields=["client_msg_id"],
                 condition=models.Q(client_msg_id__isnull=False),
-                name="chat_msg_client_id_conv_unique",
+                name="chat_msg_client_id_unique_key",
             )
         ]
         ordering = ["created_at"]

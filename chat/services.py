@@ -149,15 +149,12 @@ def _turn_store(
     user_require_verified(user)
     client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
     content = _validate_content(content)
-    existing = _existing_turn(user=user, client_msg_id=client_msg_id)
-    if existing is not None:
-        return existing, None
     now = timezone.now()
-    _rate_limit_check(user=user, now=now)
     question = Message(role=Message.Role.USER, content=content, client_msg_id=client_msg_id)
     reply = Message(role=Message.Role.ASSISTANT, reply_to=question,
                     status=Message.Status.IN_PROGRESS)
     try:
+        _rate_limit_check(user=user, now=now)
         with transaction.atomic():
             if conversation_id is None:
                 conversation_id = Conversation.objects.create(
@@ -173,12 +170,15 @@ def _turn_store(
                     raise NotFound("Conversation not found.")
             question.conversation_id = reply.conversation_id = conversation_id
             Message.objects.bulk_create([question, reply])
-    except IntegrityError:
-        # The same client_msg_id raced in from another socket: answer as a duplicate.
+    except (IntegrityError, RateLimited) as exc:
+        # A resend (after a reconnect, or raced in from another socket) is refused by the
+        # unique client_msg_id, and answered as a duplicate even when over the rate limit.
         existing = _existing_turn(user=user, client_msg_id=client_msg_id)
-        if existing is None:
-            raise
-        return existing, None
+        if existing is not None:
+            return existing, None
+        if isinstance(exc, IntegrityError):  # the id is another user's message
+            raise InvalidInput("client_msg_id", "Already used; send a new one.") from exc
+        raise
     metrics.chat_messages.labels("user").inc()
     return Turn(conversation_id, question.pk, reply.pk, duplicate=False), question
 

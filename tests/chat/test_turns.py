@@ -7,24 +7,24 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.services import reply_finish, turn_start
-from numerai.errors import NotFound, RateLimited
+from chat.services import Turn, reply_finish, turn_start
+from numerai.errors import InvalidInput, NotFound, RateLimited
 from readings.services import numerology_profile_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_turn_in_a_conversation_costs_eight_queries(django_assert_num_queries):
-    """The user is read with their numerology profile; then the resend check, in one
-    transaction (a savepoint here) the conversation's ownership check and count in one update
-    and the two messages in one insert, today's reading and the history. A premium user has
-    no rate-limit query."""
+def test_a_turn_in_a_conversation_costs_seven_queries(django_assert_num_queries):
+    """The user is read with their numerology profile; then in one transaction (a savepoint
+    here) the conversation's ownership check and count in one update and the two messages in
+    one insert, today's reading and the history. A premium user has no rate-limit query, and
+    no query looks for a resend first: the unique client_msg_id refuses one."""
     user = UserFactory(is_premium=True)
     numerology_profile_ensure(user=user)
     first, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         turn, job = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Again",
                                conversation_id=first.conversation_id)
 
@@ -61,6 +61,38 @@ def test_another_users_conversation_is_not_found_and_keeps_its_count():
 
     assert Conversation.objects.get(pk=theirs.conversation_id).message_count == 2
     assert Message.objects.count() == 2
+
+
+def test_a_resend_is_a_duplicate_whichever_conversation_it_names_and_over_the_limit(settings):
+    """The same client_msg_id again returns the first turn's ids and stores nothing, also when
+    a (misbehaving) client names another conversation and when the user is at the limit."""
+    settings.RATES = {**settings.RATES, "chat": "2/hour"}
+    user = UserFactory(is_premium=False)
+    key = uuid.uuid4()
+    first, job = turn_start(user=user, client_msg_id=key, content="Hello")
+    other, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Elsewhere")
+
+    for conversation_id in (None, first.conversation_id, other.conversation_id):
+        again, no_job = turn_start(user=user, client_msg_id=key, content="Hello",
+                                   conversation_id=conversation_id)
+        assert again == Turn(first.conversation_id, first.user_message_id,
+                             first.assistant_message_id, duplicate=True)
+        assert no_job is None and job is not None
+
+    assert Message.objects.count() == 4
+    assert Conversation.objects.get(pk=other.conversation_id).message_count == 2
+
+
+def test_another_users_client_msg_id_is_refused_and_stores_nothing():
+    key = uuid.uuid4()
+    theirs, _ = turn_start(user=UserFactory(), client_msg_id=key, content="Mine")
+
+    with pytest.raises(InvalidInput) as refused:
+        turn_start(user=UserFactory(), client_msg_id=key, content="Mine too?")
+
+    assert refused.value.field == "client_msg_id"
+    assert Conversation.objects.count() == 1 and Message.objects.count() == 2
+    assert Message.objects.get(client_msg_id=key).pk == theirs.user_message_id
 
 
 def test_finishing_a_reply_costs_five_queries(django_assert_num_queries):

@@ -158,16 +158,14 @@ class ReplyRun:
         )
 
     async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
-        await _best_effort("buffer open", state.reply_open(
-            self.message_id, user_id, str(job.conversation_id)))
-        await _best_effort("presence read", self._refresh_hubs(user_id))
+        async def open_buffer() -> None:
+            self.hubs = await state.reply_open(self.message_id, user_id, str(job.conversation_id))
+
+        await _best_effort("buffer open", open_buffer())
         await _best_effort("message.start", events.user_frame_send(user_id, frame(
             "message.start",
             {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
         ), self.hubs))
-
-    async def _refresh_hubs(self, user_id: str) -> None:
-        self.hubs = await events.user_hubs(user_id)
 
     async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
         usage_dict = (

@@ -130,8 +130,9 @@ class MemoryState:
             return None
         return reply
 
-    async def reply_open(self, message_id: str, user_id: str, conversation_id: str) -> None:
+    async def reply_open(self, message_id: str, user_id: str, conversation_id: str) -> set[str]:
         self.replies[message_id] = _MemoryReply(user_id, conversation_id)
+        return await self.presence_hubs(user_id)
 
     async def reply_append(self, message_id: str, seq: int, text: str) -> None:
         reply = self._reply(message_id)
@@ -382,16 +383,21 @@ class RedisState:
             for m, score in members
         ]
 
-    async def reply_open(self, message_id: str, user_id: str, conversation_id: str) -> None:
+    async def reply_open(self, message_id: str, user_id: str, conversation_id: str) -> set[str]:
+        """Opens the reply's buffer and returns the hubs holding the user's sockets (where its
+        frames go), in one round trip: `message.start` waits for both."""
+        now = time.time()
         async with self.client().pipeline(transaction=True) as pipe:
             pipe.hset(self._k("r", message_id), mapping={
                 "user_id": user_id, "conversation_id": conversation_id,
-                "updated_at": time.time(), "seq": 0,
+                "updated_at": now, "seq": 0,
             })
             pipe.expire(self._k("r", message_id), BUFFER_TTL_S)
             pipe.sadd(self._k("active", user_id), message_id)
             pipe.expire(self._k("active", user_id), BUFFER_TTL_S)
-            await pipe.execute()
+            pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+            *_, members = await pipe.execute()
+        return {hub_of(m) for m in members}
 
     async def reply_append(self, message_id: str, seq: int, text: str) -> None:
         """Returns once the frame is in Redis, written together with the frames of the other

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from realtime.streams import BUFFER_TTL_AFTER_END_S, BUFFER_TTL_S, get_state
+from realtime.streams import BUFFER_TTL_AFTER_END_S, BUFFER_TTL_S, get_state, presence_member
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,6 +26,20 @@ async def test_frames_are_kept_in_order_with_their_last_seq():
     assert await state.replies_active(user_id) == [
         {"message_id": message_id, "conversation_id": conversation_id, "seq": 3}]
     assert snapshot.updated_at >= before_last - 0.01
+
+
+async def test_opening_a_reply_names_the_processes_holding_the_users_sockets():
+    """Where `message.start` and the frames go, read with the buffer's opening."""
+    state = get_state()
+    user_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    for hub_id in ("hub-a", "hub-b"):
+        await state.presence_add(user_id, presence_member(hub_id, uuid.uuid4().hex), limit=5)
+    await state.presence_add(other_id, presence_member("hub-c", uuid.uuid4().hex), limit=5)
+
+    hubs = await state.reply_open(str(uuid.uuid4()), user_id, str(uuid.uuid4()))
+
+    assert hubs == {"hub-a", "hub-b"}
+    assert await state.reply_open(str(uuid.uuid4()), str(uuid.uuid4()), "c") == set()
 
 
 async def test_frames_of_many_replies_appended_at_once_each_keep_their_order():

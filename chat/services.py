@@ -176,7 +176,9 @@ def _turn_store(
         existing = _existing_turn(user=user, client_msg_id=client_msg_id)
         if existing is not None:
             return existing, None
-        if isinstance(exc, IntegrityError):  # the id is another user's message
+        if isinstance(exc, IntegrityError) and Message.objects.filter(
+            client_msg_id=client_msg_id
+        ).exists():  # another account's message holds the id
             raise InvalidInput("client_msg_id", "Already used; send a new one.") from exc
         raise
     metrics.chat_messages.labels("user").inc()

@@ -41,17 +41,18 @@ REMOTE_POLL_S = 0.25
 _running: dict[str, ReplyRun] = {}
 
 
-async def _best_effort(what: str, awaitable, failures: set[str] | None = None) -> None:
+async def _best_effort(what: str, awaitable, failures: set[str] | None = None):
     """Delivery and buffering must never lose the reply: a Redis outage is logged (once per
-    reply and kind), the text is still collected and stored in the database at the end."""
+    reply and kind), the text is still collected and stored in the database at the end.
+    Returns what `awaitable` returned, None if it failed."""
     try:
-        await awaitable
+        return await awaitable
     except Exception:
-        if failures is not None and what in failures:
-            return
-        if failures is not None:
-            failures.add(what)
-        logger.warning("reply: %s failed", what, exc_info=True)
+        if failures is None or what not in failures:
+            if failures is not None:
+                failures.add(what)
+            logger.warning("reply: %s failed", what, exc_info=True)
+        return None
 
 
 class ReplyRun:
@@ -158,10 +159,8 @@ class ReplyRun:
         )
 
     async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
-        async def open_buffer() -> None:
-            self.hubs = await state.reply_open(self.message_id, user_id, str(job.conversation_id))
-
-        await _best_effort("buffer open", open_buffer())
+        self.hubs = await _best_effort("buffer open", state.reply_open(
+            self.message_id, user_id, str(job.conversation_id))) or set()
         await _best_effort("message.start", events.user_frame_send(user_id, frame(
             "message.start",
             {"conversation_id": str(job.conversation_id), "message_id": self.message_id},

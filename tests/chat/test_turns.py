@@ -63,24 +63,38 @@ def test_another_users_conversation_is_not_found_and_keeps_its_count():
     assert Message.objects.count() == 2
 
 
-def test_a_resend_is_a_duplicate_whichever_conversation_it_names_and_over_the_limit(settings):
+def test_a_resend_is_a_duplicate_whichever_of_the_users_conversations_it_names():
     """The same client_msg_id again returns the first turn's ids and stores nothing, also when
-    a (misbehaving) client names another conversation and when the user is at the limit."""
-    settings.RATES = {**settings.RATES, "chat": "2/hour"}
-    user = UserFactory(is_premium=False)
+    a (misbehaving) client names another conversation: that conversation's count, raised and
+    then refused in the same transaction, stays as it was."""
+    user = UserFactory(is_premium=True)
     key = uuid.uuid4()
-    first, job = turn_start(user=user, client_msg_id=key, content="Hello")
+    first, _ = turn_start(user=user, client_msg_id=key, content="Hello")
     other, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Elsewhere")
 
     for conversation_id in (None, first.conversation_id, other.conversation_id):
-        again, no_job = turn_start(user=user, client_msg_id=key, content="Hello",
-                                   conversation_id=conversation_id)
+        again, job = turn_start(user=user, client_msg_id=key, content="Hello",
+                                conversation_id=conversation_id)
         assert again == Turn(first.conversation_id, first.user_message_id,
                              first.assistant_message_id, duplicate=True)
-        assert no_job is None and job is not None
+        assert job is None
 
     assert Message.objects.count() == 4
     assert Conversation.objects.get(pk=other.conversation_id).message_count == 2
+
+
+def test_a_resend_at_the_rate_limit_is_a_duplicate_and_a_new_message_is_refused(settings):
+    settings.RATES = {**settings.RATES, "chat": "1/hour"}
+    user = UserFactory(is_premium=False)
+    key = uuid.uuid4()
+    first, _ = turn_start(user=user, client_msg_id=key, content="Hello")
+
+    again, job = turn_start(user=user, client_msg_id=key, content="Hello")
+    with pytest.raises(RateLimited):
+        turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello again")
+
+    assert again.duplicate and again.user_message_id == first.user_message_id and job is None
+    assert Message.objects.count() == 2
 
 
 def test_another_users_client_msg_id_is_refused_and_stores_nothing():

@@ -7,15 +7,14 @@ import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 
+from accounts.models import User
+from accounts.selectors import user_get_active
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext
 from numerai.errors import InvalidInput, NotFound
-from readings.selectors import (
-    daily_reading_get,
-    daily_reading_payload,
-)
+from readings.selectors import daily_reading_payload
 
 HISTORY_LIMIT = 40
 CORE_NUMBERS = ("life_path", "expression", "soul_urge", "personality", "birthday", "maturity")
@@ -99,13 +98,21 @@ def message_list_for_llm(*, up_to: Message) -> list[ChatMessage]:
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 
 
-def guide_context_for_user(*, user, today: date, profile) -> GuideContext:
-    """The user's numbers (from `profile`, None if they have none) and today's reading as plain
-    facts for the prompt and offline guide."""
+def user_for_turn(*, user_id, today: date) -> User:
+    """The live sender with their numerology profile and their reading of `today` (as
+    `today_reading`, absent if there is none), in one query."""
+    users = User.objects.annotate(today_reading=FilteredRelation(
+        "daily_readings", condition=Q(daily_readings__reading_date=today)))
+    return user_get_active(user_id=user_id, related=("numerology_profile", "today_reading"),
+                           users=users)
+
+
+def guide_context_for_user(*, user, today: date, profile, stored) -> GuideContext:
+    """The user's numbers (from `profile`, None if they have none) and today's reading
+    (`stored`, None if there is none) as plain facts for the prompt and offline guide."""
     numbers = {}
     if profile is not None:
         numbers = {kind: getattr(profile, kind) for kind in CORE_NUMBERS}
-    stored = daily_reading_get(user=user, reading_date=today)
     reading = None
     if stored is not None:
         payload = daily_reading_payload(stored)

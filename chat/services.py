@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.selectors import user_get_active, user_require_verified
+from accounts.selectors import user_require_verified
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext, build_messages, conversation_title
 from chat.selectors import (
@@ -21,10 +21,11 @@ from chat.selectors import (
     conversation_get_for_user,
     guide_context_for_user,
     message_list_for_llm,
+    user_for_turn,
 )
 from numerai import metrics
 from numerai.errors import Conflict, InvalidInput, NotFound, RateLimited
-from readings.selectors import user_local_date
+from readings.selectors import daily_reading_get, user_local_date
 from readings.services import numerology_profile_ensure
 
 _CONVERSATION_IDS = uuid.UUID("6f1c2a4e-93d5-4a8b-b1f0-3c7e5d9a2b61")
@@ -185,15 +186,20 @@ def _turn_store(
     return Turn(conversation_id, question.pk, reply.pk, duplicate=False), question
 
 
-def _reply_job(*, user, question: Message, reply_id, new_conversation: bool) -> ReplyJob:
-    """The prompt (history and the user's numerology context) from the rows just written."""
+def _reply_job(
+    *, user, question: Message, reply_id, new_conversation: bool, reading_date: date
+) -> ReplyJob:
+    """The prompt (history and the user's numerology context) from the rows just written and
+    the user as read with their reading of `reading_date`."""
     profile = None
     if user.date_of_birth is not None:
         # The guide speaks from the user's chart: compute it now if it was never computed.
         with contextlib.suppress(Conflict):
             profile = numerology_profile_ensure(user=user)
-    context = guide_context_for_user(user=user, today=user_local_date(user=user),
-                                     profile=profile)
+    today = user_local_date(user=user)
+    stored = (getattr(user, "today_reading", None) if today == reading_date
+              else daily_reading_get(user=user, reading_date=today))
+    context = guide_context_for_user(user=user, today=today, profile=profile, stored=stored)
     history = (
         [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
         else message_list_for_llm(up_to=question)
@@ -217,16 +223,20 @@ def turn_start(
     stored then. A resend of the same `client_msg_id` returns the stored ids with
     `duplicate=True` and no job: it must not start a second reply.
     """
-    # A socket outlives the check at connect: refuse a deleted or deactivated account here
-    # (with the numerology profile the prompt needs, in the same query).
-    user = user_get_active(user_id=user.pk, related=("numerology_profile",))
+    # A socket outlives the check at connect: refuse a deleted or deactivated account here,
+    # reading in the same query what the prompt needs: the numerology profile and today's
+    # reading. Today is the user's local date, taken from the socket's copy of the user (a
+    # time zone seldom changes) and checked once the user is read.
+    reading_date = user_local_date(user=user)
+    user = user_for_turn(user_id=user.pk, today=reading_date)
     turn, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )
     if turn.duplicate:
         return turn, None
     return turn, _reply_job(user=user, question=question, reply_id=turn.assistant_message_id,
-                            new_conversation=conversation_id is None)
+                            new_conversation=conversation_id is None,
+                            reading_date=reading_date)
 
 
 def reply_finish(

@@ -6,31 +6,53 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import Turn, reply_finish, turn_start
 from numerai.errors import InvalidInput, NotFound, RateLimited
-from readings.services import numerology_profile_ensure
+from readings.models import DailyReading
+from readings.selectors import user_local_date
+from readings.services import daily_reading_get_or_create, numerology_profile_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_turn_in_a_conversation_costs_seven_queries(django_assert_num_queries):
-    """The user is read with their numerology profile; then in one transaction (a savepoint
-    here) the conversation's ownership check and count in one update and the two messages in
-    one insert, today's reading and the history. A premium user has no rate-limit query, and
-    no query looks for a resend first: the unique client_msg_id refuses one."""
+def test_a_turn_in_a_conversation_costs_six_queries(django_assert_num_queries):
+    """The user is read with their numerology profile and today's reading; then in one
+    transaction (a savepoint here) the conversation's ownership check and count in one update
+    and the two messages in one insert, and the history. A premium user has no rate-limit
+    query, and no query looks for a resend first: the unique client_msg_id refuses one."""
     user = UserFactory(is_premium=True)
     numerology_profile_ensure(user=user)
+    reading = daily_reading_get_or_create(user=user)
     first, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         turn, job = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Again",
                                conversation_id=first.conversation_id)
 
     assert not turn.duplicate and turn.conversation_id == first.conversation_id
     assert job.context.numbers["life_path"] == user.numerology_profile.life_path
+    assert job.context.reading["affirmation"] == reading.affirmation
     assert [m.content for m in job.messages[-2:]] == ["Hello", "Again"]
+
+
+def test_the_prompt_has_the_reading_of_the_users_date_when_the_sockets_copy_is_stale():
+    """A socket's copy of the user may hold an old time zone: the turn still gives the prompt
+    the reading of the user's local date now. UTC-12 and UTC+14 never share a date."""
+    user = UserFactory(is_premium=True, timezone="Pacific/Kiritimati")
+    numerology_profile_ensure(user=user)
+    stale = User.objects.get(pk=user.pk)
+    stale.timezone = "Etc/GMT+12"
+    for of, text in ((stale, "Their yesterday"), (user, "Their today")):
+        reading = daily_reading_get_or_create(user=user, reading_date=user_local_date(user=of))
+        DailyReading.objects.filter(pk=reading.pk).update(affirmation=text)
+
+    _, job = turn_start(user=stale, client_msg_id=uuid.uuid4(), content="Hello")
+
+    assert job.context.today == user_local_date(user=user)
+    assert job.context.reading["affirmation"] == "Their today"
 
 
 def test_the_rate_window_counts_messages_in_any_conversation_and_only_in_the_window(settings):

@@ -15,16 +15,16 @@ from numerai.errors import Forbidden, NotAuthenticated, NotFound
 
 def user_get_active(
     *, user_id: uuid.UUID | str, issued_at: datetime | None = None,
-    related: Iterable[str] = (), users: QuerySet[User] | None = None,
+    related: Iterable[str] = (), queryset: QuerySet[User] | None = None,
 ) -> User:
     """The live user a token names; `NotAuthenticated` if deleted, inactive or logged out.
 
     `issued_at` (the token's `iat`) refuses tokens issued before the user's sessions were revoked.
-    `related`: one-to-one relations to load in the same query (`select_related`); `users`: the
-    queryset to read from, when a caller joins more (a filtered relation).
+    `related`: relations to load in the same query (`select_related`); `queryset`: the users to
+    read from, when a caller joins more (a filtered relation).
     """
     try:
-        user = (User.objects if users is None else users).select_related(*related).get(
+        user = (User.objects if queryset is None else queryset).select_related(*related).get(
             pk=user_id, is_active=True)
     except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise NotAuthenticated("User not found or inactive.") from exc

@@ -14,6 +14,7 @@ from accounts.selectors import user_get_active
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext
 from numerai.errors import InvalidInput, NotFound
+from readings.models import DailyReading
 from readings.selectors import daily_reading_payload
 
 HISTORY_LIMIT = 40
@@ -98,25 +99,29 @@ def message_list_for_llm(*, up_to: Message) -> list[ChatMessage]:
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 
 
-def user_for_turn(*, user_id, today: date) -> User:
-    """The live sender with their numerology profile and their reading of `today` (as
-    `today_reading`, absent if there is none), in one query."""
+def user_for_turn(*, user_id, today: date) -> tuple[User, DailyReading | None]:
+    """The live sender with their numerology profile, and their reading of `today` (None if
+    there is none), in one query."""
     users = User.objects.annotate(today_reading=FilteredRelation(
         "daily_readings", condition=Q(daily_readings__reading_date=today)))
-    return user_get_active(user_id=user_id, related=("numerology_profile", "today_reading"),
-                           users=users)
+    user = user_get_active(user_id=user_id, related=("numerology_profile", "today_reading"),
+                           queryset=users)
+    # A reverse relation joined this way is set only when a row matched.
+    return user, getattr(user, "today_reading", None)
 
 
-def guide_context_for_user(*, user, today: date, profile, stored) -> GuideContext:
-    """The user's numbers (from `profile`, None if they have none) and today's reading
-    (`stored`, None if there is none) as plain facts for the prompt and offline guide."""
+def guide_context_for_user(
+    *, user, today: date, profile, reading: DailyReading | None
+) -> GuideContext:
+    """The user's numbers (from `profile`, None if they have none) and today's `reading` (None
+    if there is none) as plain facts for the prompt and offline guide."""
     numbers = {}
     if profile is not None:
         numbers = {kind: getattr(profile, kind) for kind in CORE_NUMBERS}
-    reading = None
-    if stored is not None:
-        payload = daily_reading_payload(stored)
-        reading = {
+    facts = None
+    if reading is not None:
+        payload = daily_reading_payload(reading)
+        facts = {
             "personal_year": payload["personal_year"]["value"],
             "personal_month": payload["personal_month"]["value"],
             "personal_day": payload["personal_day"]["value"],
@@ -129,6 +134,6 @@ def guide_context_for_user(*, user, today: date, profile, stored) -> GuideContex
         first_name=first_name,
         today=today,
         numbers=numbers,
-        reading=reading,
+        reading=facts,
         birth_date=user.date_of_birth,
     )

@@ -187,19 +187,19 @@ def _turn_store(
 
 
 def _reply_job(
-    *, user, question: Message, reply_id, new_conversation: bool, reading_date: date
+    *, user, question: Message, reply_id, new_conversation: bool, reading, reading_date: date
 ) -> ReplyJob:
     """The prompt (history and the user's numerology context) from the rows just written and
-    the user as read with their reading of `reading_date`."""
+    the user as read with their `reading` of `reading_date`."""
     profile = None
     if user.date_of_birth is not None:
         # The guide speaks from the user's chart: compute it now if it was never computed.
         with contextlib.suppress(Conflict):
             profile = numerology_profile_ensure(user=user)
     today = user_local_date(user=user)
-    stored = (getattr(user, "today_reading", None) if today == reading_date
-              else daily_reading_get(user=user, reading_date=today))
-    context = guide_context_for_user(user=user, today=today, profile=profile, stored=stored)
+    if today != reading_date:  # the time zone changed, or midnight passed, since the guess
+        reading = daily_reading_get(user=user, reading_date=today)
+    context = guide_context_for_user(user=user, today=today, profile=profile, reading=reading)
     history = (
         [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
         else message_list_for_llm(up_to=question)
@@ -228,7 +228,7 @@ def turn_start(
     # reading. Today is the user's local date, taken from the socket's copy of the user (a
     # time zone seldom changes) and checked once the user is read.
     reading_date = user_local_date(user=user)
-    user = user_for_turn(user_id=user.pk, today=reading_date)
+    user, reading = user_for_turn(user_id=user.pk, today=reading_date)
     turn, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )
@@ -236,7 +236,7 @@ def turn_start(
         return turn, None
     return turn, _reply_job(user=user, question=question, reply_id=turn.assistant_message_id,
                             new_conversation=conversation_id is None,
-                            reading_date=reading_date)
+                            reading=reading, reading_date=reading_date)
 
 
 def reply_finish(

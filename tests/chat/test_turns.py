@@ -45,6 +45,7 @@ def test_the_prompt_has_the_reading_of_the_users_date_when_the_sockets_copy_is_s
     numerology_profile_ensure(user=user)
     stale = User.objects.get(pk=user.pk)
     stale.timezone = "Etc/GMT+12"
+    assert user_local_date(user=stale) != user_local_date(user=user)
     for of, text in ((stale, "Their yesterday"), (user, "Their today")):
         reading = daily_reading_get_or_create(user=user, reading_date=user_local_date(user=of))
         DailyReading.objects.filter(pk=reading.pk).update(affirmation=text)
@@ -53,6 +54,16 @@ def test_the_prompt_has_the_reading_of_the_users_date_when_the_sockets_copy_is_s
 
     assert job.context.today == user_local_date(user=user)
     assert job.context.reading["affirmation"] == "Their today"
+
+
+def test_the_prompt_of_a_user_without_todays_reading_has_none():
+    user = UserFactory(is_premium=True)
+    daily_reading_get_or_create(user=user, reading_date=user_local_date(user=user)
+                                - timedelta(days=1))
+
+    _, job = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
+
+    assert job.context.reading is None and job.context.numbers
 
 
 def test_the_rate_window_counts_messages_in_any_conversation_and_only_in_the_window(settings):

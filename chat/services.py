@@ -25,6 +25,7 @@ from chat.selectors import (
 )
 from numerai import metrics
 from numerai.errors import Conflict, InvalidInput, NotFound, RateLimited
+from readings.models import DailyReading
 from readings.selectors import daily_reading_get, user_local_date
 from readings.services import numerology_profile_ensure
 
@@ -187,7 +188,8 @@ def _turn_store(
 
 
 def _reply_job(
-    *, user, question: Message, reply_id, new_conversation: bool, reading, reading_date: date
+    *, user, question: Message, reply_id, new_conversation: bool,
+    reading: DailyReading | None, reading_date: date,
 ) -> ReplyJob:
     """The prompt (history and the user's numerology context) from the rows just written and
     the user as read with their `reading` of `reading_date`."""

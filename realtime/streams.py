@@ -55,6 +55,10 @@ def hub_of(member: str) -> str:
     return member.partition("|")[0]
 
 
+def _hubs(members) -> set[str]:
+    return {hub_of(m) for m in members}
+
+
 def _new_epoch() -> str:
     return secrets.token_hex(8)
 
@@ -331,6 +335,11 @@ class RedisState:
     def _k(*parts) -> str:
         return "numerai:rt:" + ":".join(str(p) for p in parts)
 
+    def _presence_read(self, target, user_id: str, now: float):
+        """The user's live socket entries (unexpired at `now`), read on `target`: the client,
+        or a pipeline that queues the read with its other commands. `_hubs` names their hubs."""
+        return target.zrangebyscore(self._k("p", user_id), now, "+inf")
+
     def _stream_keys(self, user_id: str) -> list[str]:
         return [self._k("s", user_id, "head"), self._k("s", user_id, "ev"),
                 self._k("s", user_id, "epoch")]
@@ -347,10 +356,10 @@ class RedisState:
                 await append(self._stream_keys(user_id), [
                     json.dumps(frame), f"{now:.3f}", _new_epoch(), RETAIN_EVENTS,
                     RETAIN_SECONDS, RETAIN_SECONDS * 2], client=pipe)
-                pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+                self._presence_read(pipe, user_id, now)
             replies = await pipe.execute()
         return [
-            (StreamEvent(int(head), {**frame, "offset": int(head)}), {hub_of(m) for m in members})
+            (StreamEvent(int(head), {**frame, "offset": int(head)}), _hubs(members))
             for (_, frame), head, members in zip(items, replies[::2], replies[1::2], strict=True)
         ]
 
@@ -395,9 +404,9 @@ class RedisState:
             pipe.expire(self._k("r", message_id), BUFFER_TTL_S)
             pipe.sadd(self._k("active", user_id), message_id)
             pipe.expire(self._k("active", user_id), BUFFER_TTL_S)
-            pipe.zrangebyscore(self._k("p", user_id), now, "+inf")
+            self._presence_read(pipe, user_id, now)
             *_, members = await pipe.execute()
-        return {hub_of(m) for m in members}
+        return _hubs(members)
 
     async def reply_append(self, message_id: str, seq: int, text: str) -> None:
         """Returns once the frame is in Redis, written together with the frames of the other
@@ -456,9 +465,9 @@ class RedisState:
         which hubs hold the user's sockets now."""
         async with self.client().pipeline(transaction=False) as pipe:
             pipe.exists(self._k("r", message_id, "cancel"))
-            pipe.zrangebyscore(self._k("p", user_id), time.time(), "+inf")
+            self._presence_read(pipe, user_id, time.time())
             cancel, members = await pipe.execute()
-        return bool(cancel), {hub_of(m) for m in members}
+        return bool(cancel), _hubs(members)
 
     async def presence_add(self, user_id: str, session_id: str, limit: int) -> bool:
         now = time.time()
@@ -485,8 +494,7 @@ class RedisState:
 
     async def presence_hubs(self, user_id: str) -> set[str]:
         """The hubs (processes) holding at least one live socket of the user."""
-        members = await self.client().zrangebyscore(self._k("p", user_id), time.time(), "+inf")
-        return {hub_of(m) for m in members}
+        return _hubs(await self._presence_read(self.client(), user_id, time.time()))
 
 
 _state = None

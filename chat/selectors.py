@@ -99,7 +99,7 @@ def message_list_for_llm(*, up_to: Message) -> list[ChatMessage]:
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 
 
-def user_for_turn(*, user_id, today: date) -> tuple[User, DailyReading | None]:
+def user_get_for_turn(*, user_id, today: date) -> tuple[User, DailyReading | None]:
     """The live sender with their numerology profile, and their reading of `today` (None if
     there is none), in one query."""
     users = User.objects.annotate(today_reading=FilteredRelation(

@@ -21,7 +21,7 @@ from chat.selectors import (
     conversation_get_for_user,
     guide_context_for_user,
     message_list_for_llm,
-    user_for_turn,
+    user_get_for_turn,
 )
 from numerai import metrics
 from numerai.errors import Conflict, InvalidInput, NotFound, RateLimited
@@ -230,7 +230,7 @@ def turn_start(
     # reading. Today is the user's local date, taken from the socket's copy of the user (a
     # time zone seldom changes) and checked once the user is read.
     reading_date = user_local_date(user=user)
-    user, reading = user_for_turn(user_id=user.pk, today=reading_date)
+    user, reading = user_get_for_turn(user_id=user.pk, today=reading_date)
     turn, question = _turn_store(
         user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
     )

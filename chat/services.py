@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from accounts.selectors import user_require_verified
@@ -143,6 +145,77 @@ def _new_conversation_id(user_id, client_msg_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_CONVERSATION_IDS, f"{user_id}:{client_msg_id}")
 
 
+# The turn's writes happen before the model is asked. On PostgreSQL they are one statement, a
+# transaction by itself, instead of four round trips (BEGIN, two writes, COMMIT; fix 22 in
+# docs/performance.md). The SQL is Django's own, compiled from the same querysets and
+# instances. SQLite (the embedded default) is in-process and cannot write in a WITH.
+_UPDATED_CONVERSATION = RawSQL("(SELECT id FROM conversation)", ())
+_NOT_NULL_VIOLATION = "23502"
+
+
+def _insert(objs: list) -> tuple[str, tuple]:
+    """The INSERT that `bulk_create(objs)` runs (defaults, `auto_now_add`, column types)."""
+    query = InsertQuery(type(objs[0]))
+    query.insert_values(type(objs[0])._meta.concrete_fields, objs)
+    [statement] = query.get_compiler(connection=connection).as_sql()
+    return statement[0], tuple(statement[1])
+
+
+def _run_with(conversation: tuple[str, tuple], messages: tuple[str, tuple]) -> None:
+    """Runs `messages` with `conversation` as its CTE `conversation`, atomically.
+
+    Inside a transaction (a caller's, or a test's) the statement gets a savepoint, so that a
+    refused write leaves the transaction usable, as `atomic()` would.
+    """
+    with (transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext(),
+          connection.cursor() as cursor):
+        cursor.execute(f"WITH conversation AS ({conversation[0]}) {messages[0]}",
+                       conversation[1] + messages[1])
+
+
+def _conversation_start(conversation: Conversation, messages: list[Message]) -> None:
+    for message in messages:
+        message.conversation = conversation
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            conversation.save(force_insert=True)
+            Message.objects.bulk_create(messages)
+        return
+    _run_with(_insert([conversation]), _insert(messages))
+
+
+def _conversation_continue(
+    owned: QuerySet[Conversation], conversation_id: uuid.UUID, messages: list[Message], *,
+    now: datetime,
+) -> None:
+    """Counts the turn into the conversation `owned` selects, checking ownership in the same
+    statement; NotFound (and nothing stored) when it is not the user's."""
+    counted = {"message_count": F("message_count") + 2, "last_message_at": now}
+    if connection.vendor != "postgresql":
+        for message in messages:
+            message.conversation_id = conversation_id
+        with transaction.atomic():
+            if not owned.update(**counted):
+                raise NotFound("Conversation not found.")
+            Message.objects.bulk_create(messages)
+        return
+    update = owned.query.chain(UpdateQuery)
+    update.add_update_values(counted)
+    update_sql, update_params = update.get_compiler(connection=connection).as_sql()
+    # The messages take the id the UPDATE returns: none (NULL, refused) when it matched none.
+    for message in messages:
+        message.conversation_id = _UPDATED_CONVERSATION
+    insert = _insert(messages)
+    for message in messages:
+        message.conversation_id = conversation_id
+    try:
+        _run_with((f"{update_sql} RETURNING id", tuple(update_params)), insert)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _NOT_NULL_VIOLATION:
+            raise NotFound("Conversation not found.") from None
+        raise
+
+
 def _turn_store(
     *, user, client_msg_id, content: str, conversation_id=None
 ) -> tuple[Turn, Message | None]:
@@ -157,21 +230,18 @@ def _turn_store(
                     status=Message.Status.IN_PROGRESS)
     try:
         _rate_limit_check(user=user, now=now)
-        with transaction.atomic():
-            if conversation_id is None:
-                conversation_id = Conversation.objects.create(
-                    pk=_new_conversation_id(user.pk, client_msg_id),
-                    user=user, message_count=2, last_message_at=now,
-                ).pk
-            else:
-                conversation_id = _as_uuid(conversation_id, field="conversation_id")
-                # The ownership check and the count in one statement.
-                if not conversation_filter_for_user(
-                    user=user, conversation_id=conversation_id
-                ).update(message_count=F("message_count") + 2, last_message_at=now):
-                    raise NotFound("Conversation not found.")
-            question.conversation_id = reply.conversation_id = conversation_id
-            Message.objects.bulk_create([question, reply])
+        if conversation_id is None:
+            conversation_id = _new_conversation_id(user.pk, client_msg_id)
+            _conversation_start(
+                Conversation(pk=conversation_id, user=user, message_count=2, last_message_at=now),
+                [question, reply],
+            )
+        else:
+            conversation_id = _as_uuid(conversation_id, field="conversation_id")
+            _conversation_continue(
+                conversation_filter_for_user(user=user, conversation_id=conversation_id),
+                conversation_id, [question, reply], now=now,
+            )
     except (IntegrityError, RateLimited) as exc:
         # A resend (after a reconnect, or raced in from another socket) is refused by the
         # unique client_msg_id, and answered as a duplicate even when over the rate limit.

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,18 +18,27 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# A refused write must leave nothing behind both as the server runs it (autocommit: on
+# PostgreSQL one statement) and inside a caller's transaction (a savepoint).
+IN_AUTOCOMMIT_AND_IN_A_TRANSACTION = pytest.mark.parametrize("mode", [
+    pytest.param("autocommit", marks=pytest.mark.django_db(transaction=True)),
+    "in a transaction",
+])
 
-def test_a_turn_in_a_conversation_costs_six_queries(django_assert_num_queries):
-    """The user is read with their numerology profile and today's reading; then in one
-    transaction (a savepoint here) the conversation's ownership check and count in one update
-    and the two messages in one insert, and the history. A premium user has no rate-limit
-    query, and no query looks for a resend first: the unique client_msg_id refuses one."""
+
+@pytest.mark.django_db(transaction=True)  # outside a test's transaction, as in the server
+def test_a_turn_in_a_conversation_costs_three_statements(django_assert_num_queries):
+    """The user is read with their numerology profile and today's reading; then the
+    conversation's ownership check and count and the two messages are one statement on
+    PostgreSQL (SQLite's transaction adds BEGIN and COMMIT), and the history. A premium
+    user has no rate-limit query, and no query looks for a resend first: the unique
+    client_msg_id refuses one."""
     user = UserFactory(is_premium=True)
     numerology_profile_ensure(user=user)
     reading = daily_reading_get_or_create(user=user)
     first, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 6):
         turn, job = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Again",
                                conversation_id=first.conversation_id)
 
@@ -85,7 +95,8 @@ def test_the_rate_window_counts_messages_in_any_conversation_and_only_in_the_win
     assert Message.objects.filter(role=Message.Role.USER).count() == 3
 
 
-def test_another_users_conversation_is_not_found_and_keeps_its_count():
+@IN_AUTOCOMMIT_AND_IN_A_TRANSACTION
+def test_another_users_conversation_is_not_found_and_keeps_its_count(mode):
     theirs, _ = turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Mine")
 
     with pytest.raises(NotFound):
@@ -96,10 +107,11 @@ def test_another_users_conversation_is_not_found_and_keeps_its_count():
     assert Message.objects.count() == 2
 
 
-def test_a_resend_is_a_duplicate_whichever_of_the_users_conversations_it_names():
+@IN_AUTOCOMMIT_AND_IN_A_TRANSACTION
+def test_a_resend_is_a_duplicate_whichever_of_the_users_conversations_it_names(mode):
     """The same client_msg_id again returns the first turn's ids and stores nothing, also when
-    a (misbehaving) client names another conversation: that conversation's count, raised and
-    then refused in the same transaction, stays as it was."""
+    a (misbehaving) client names another conversation: that conversation's count, raised in
+    the same statement or transaction as the refused insert, stays as it was."""
     user = UserFactory(is_premium=True)
     key = uuid.uuid4()
     first, _ = turn_start(user=user, client_msg_id=key, content="Hello")
@@ -130,7 +142,8 @@ def test_a_resend_at_the_rate_limit_is_a_duplicate_and_a_new_message_is_refused(
     assert Message.objects.count() == 2
 
 
-def test_another_users_client_msg_id_is_refused_and_stores_nothing():
+@IN_AUTOCOMMIT_AND_IN_A_TRANSACTION
+def test_another_users_client_msg_id_is_refused_and_stores_nothing(mode):
     key = uuid.uuid4()
     theirs, _ = turn_start(user=UserFactory(), client_msg_id=key, content="Mine")
 

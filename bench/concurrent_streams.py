@@ -31,6 +31,8 @@ import time
 from bench import common
 from bench.common import Row
 
+TARGET_MS = 20  # added p99 delay (DESIGN.md)
+
 
 def lateness(replies: list[dict], tokens: list[str], rate: float) -> dict:
     """Per-frame lateness (ms) vs the model's schedule, TTFT (ms), and correctness counts."""
@@ -146,9 +148,14 @@ def main(argv: list[str] | None = None) -> int:
             added = (late.get("p99", float("nan")) - base_late.get("p99", 0)) if late["n"] \
                 else None
             ok = r["incomplete"] == 0 and r["broken"] == 0
+            # A baseline later than the target itself means the model server and the clients
+            # could not keep the schedule on this machine: then nothing is shown to be met.
+            measurable = base_late.get("p99", float("inf")) <= TARGET_MS
             rows.append(Row(f"delta lateness {kind} x{n}", "ms", late, base_late,
-                            "added p99 <=20 ms", ok and added is not None and added <= 20,
+                            f"added p99 <={TARGET_MS} ms",
+                            ok and measurable and added is not None and added <= TARGET_MS,
                             compare="p99", extra={"added_p99_ms": added,
+                                                  "baseline_on_schedule": measurable,
                                                   "incomplete": r["incomplete"],
                                                   "broken": r["broken"]}))
             rows.append(Row(f"  TTFT {kind} x{n}", "ms", common.summary(r["ttft_ms"], 0),
@@ -160,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     common.print_rows(f"concurrent streams: N replies {started}, model {args.rate:g} tokens/s x "
                       f"{args.tokens} tokens; baseline = N openai SDK streams read directly",
                       rows)
+    for n in counts:
+        base_p99 = common.summary(results[f"sdk/{n}"]["late_ms"], 1).get("p99", float("inf"))
+        if base_p99 > TARGET_MS:
+            print(f"  x{n}: the SDK baseline itself was {base_p99:,.0f} ms late at p99: this "
+                  "machine did not keep the model's schedule, so the target is not shown met")
     for key, r in results.items():
         if r.get("incomplete") or r.get("broken"):
             print(f"  {key}: {r['incomplete']} incomplete, {r['broken']} out of order or "

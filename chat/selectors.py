@@ -87,14 +87,14 @@ def message_page_for_conversation(
     return page[:limit], next_cursor
 
 
-def message_list_for_llm(*, up_to: Message) -> list[ChatMessage]:
-    """The recent history of a conversation through the user message being answered."""
+def message_list_for_llm(*, user, conversation_id) -> list[ChatMessage]:
+    """The recent history of the user's conversation, to which the message being answered is
+    added (so one less than HISTORY_LIMIT); empty when the conversation is not the user's."""
     recent = (
-        Message.objects.filter(conversation_id=up_to.conversation_id,
-                               created_at__lte=up_to.created_at)
+        Message.objects.filter(conversation_id=conversation_id, conversation__user=user)
         .exclude(role=Message.Role.ASSISTANT, content="")
         .order_by("-created_at")
-        .values_list("role", "content")[:HISTORY_LIMIT]
+        .values_list("role", "content")[:HISTORY_LIMIT - 1]
     )
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -217,51 +218,42 @@ def _conversation_continue(
 
 
 def _turn_store(
-    *, user, client_msg_id, content: str, conversation_id=None
-) -> tuple[Turn, Message | None]:
-    """Stores the user message and an in-progress assistant reply (see `turn_start`); returns
-    the turn with its question (None for a duplicate)."""
-    user_require_verified(user)
-    client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
-    content = _validate_content(content)
-    now = timezone.now()
-    question = Message(role=Message.Role.USER, content=content, client_msg_id=client_msg_id)
-    reply = Message(role=Message.Role.ASSISTANT, reply_to=question,
-                    status=Message.Status.IN_PROGRESS)
+    *, user, question: Message, reply: Message, new_conversation: bool, now: datetime
+) -> Turn:
+    """Stores the user message and the in-progress reply in their conversation (see
+    `turn_start`). A resend returns the first turn's ids as a duplicate."""
+    conversation_id = question.conversation_id
     try:
-        _rate_limit_check(user=user, now=now)
-        if conversation_id is None:
-            conversation_id = _new_conversation_id(user.pk, client_msg_id)
+        if new_conversation:
             _conversation_start(
                 Conversation(pk=conversation_id, user=user, message_count=2, last_message_at=now),
                 [question, reply],
             )
         else:
-            conversation_id = _as_uuid(conversation_id, field="conversation_id")
             _conversation_continue(
                 conversation_filter_for_user(user=user, conversation_id=conversation_id),
                 conversation_id, [question, reply], now=now,
             )
-    except (IntegrityError, RateLimited) as exc:
+    except IntegrityError as exc:
         # A resend (after a reconnect, or raced in from another socket) is refused by the
-        # unique client_msg_id, and answered as a duplicate even when over the rate limit.
-        existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+        # unique client_msg_id.
+        existing = _existing_turn(user=user, client_msg_id=question.client_msg_id)
         if existing is not None:
-            return existing, None
-        if isinstance(exc, IntegrityError) and Message.objects.filter(
-            client_msg_id=client_msg_id
+            return existing
+        if Message.objects.filter(
+            client_msg_id=question.client_msg_id
         ).exists():  # another account's message holds the id
             raise InvalidInput("client_msg_id", "Already used; send a new one.") from exc
         raise
     metrics.chat_messages.labels("user").inc()
-    return Turn(conversation_id, question.pk, reply.pk, duplicate=False), question
+    return Turn(conversation_id, question.pk, reply.pk, duplicate=False)
 
 
 def _reply_job(
-    *, user, question: Message, reply_id, new_conversation: bool,
-    reading: DailyReading | None, reading_date: date,
+    *, user, reply: Message, history: list[ChatMessage], reading: DailyReading | None,
+    reading_date: date,
 ) -> ReplyJob:
-    """The prompt (history and the user's numerology context) from the rows just written and
+    """The prompt: the `history` through the question and the user's numerology context, from
     the user as read with their `reading` of `reading_date`."""
     profile = None
     if user.date_of_birth is not None:
@@ -272,28 +264,33 @@ def _reply_job(
     if today != reading_date:  # the time zone changed, or midnight passed, since the guess
         reading = daily_reading_get(user=user, reading_date=today)
     context = guide_context_for_user(user=user, today=today, profile=profile, reading=reading)
-    history = (
-        [ChatMessage(role=Message.Role.USER, content=question.content)] if new_conversation
-        else message_list_for_llm(up_to=question)
-    )
     return ReplyJob(
         user_id=user.pk,
-        conversation_id=question.conversation_id,
-        message_id=reply_id,
+        conversation_id=reply.conversation_id,
+        message_id=reply.pk,
         messages=build_messages(context, history),
         context=context,
     )
 
 
 def turn_start(
-    *, user, client_msg_id, content: str, conversation_id=None
+    *, user, client_msg_id, content: str, conversation_id=None,
+    on_prepared: Callable[[ReplyJob], object] | None = None,
 ) -> tuple[Turn, ReplyJob | None]:
-    """Stores the turn and, unless it is a duplicate, builds what its reply needs, in one
-    database hop before the model is called (nothing just written is read back).
+    """Stores the turn and, unless it is a duplicate, returns what its reply needs, built from
+    the checked turn before it is stored (nothing written is read back).
 
-    Refused for deleted, deactivated or unverified users and over the rate limit; nothing is
-    stored then. A resend of the same `client_msg_id` returns the stored ids with
-    `duplicate=True` and no job: it must not start a second reply.
+    Refused for deleted, deactivated or unverified users, for a conversation that is not the
+    user's and over the rate limit; nothing is stored then. A resend of the same
+    `client_msg_id` returns the stored ids with `duplicate=True` and no job: it must not start
+    a second reply.
+
+    `on_prepared(job)`, if given, gets the job before the turn is stored, so that the caller
+    can ask the model meanwhile: the write and its durable commit then overlap the model's
+    first token (fix 23 in docs/performance.md). The job stands only if it is returned: when
+    the write finds a resend or a refusal, none is returned or an error raised, and the
+    caller drops what it started. It is not called for what the checks before the write
+    refuse (the rate limit, a conversation that is not the user's).
     """
     # A socket outlives the check at connect: refuse a deleted or deactivated account here,
     # reading in the same query what the prompt needs: the numerology profile and today's
@@ -301,14 +298,38 @@ def turn_start(
     # time zone seldom changes) and checked once the user is read.
     reading_date = user_local_date(user=user)
     user, reading = user_get_for_turn(user_id=user.pk, today=reading_date)
-    turn, question = _turn_store(
-        user=user, client_msg_id=client_msg_id, content=content, conversation_id=conversation_id
+    user_require_verified(user)
+    client_msg_id = _as_uuid(client_msg_id, field="client_msg_id")
+    content = _validate_content(content)
+    new_conversation = conversation_id is None
+    conversation_id = (
+        _new_conversation_id(user.pk, client_msg_id) if new_conversation
+        else _as_uuid(conversation_id, field="conversation_id")
     )
-    if turn.duplicate:
-        return turn, None
-    return turn, _reply_job(user=user, question=question, reply_id=turn.assistant_message_id,
-                            new_conversation=conversation_id is None,
-                            reading=reading, reading_date=reading_date)
+    now = timezone.now()
+    try:
+        _rate_limit_check(user=user, now=now)
+    except RateLimited:
+        # A resend is answered as a duplicate even when over the rate limit.
+        existing = _existing_turn(user=user, client_msg_id=client_msg_id)
+        if existing is not None:
+            return existing, None
+        raise
+    question = Message(conversation_id=conversation_id, role=Message.Role.USER,
+                       content=content, client_msg_id=client_msg_id)
+    reply = Message(conversation_id=conversation_id, role=Message.Role.ASSISTANT,
+                    reply_to=question, status=Message.Status.IN_PROGRESS)
+    earlier = [] if new_conversation else message_list_for_llm(
+        user=user, conversation_id=conversation_id)
+    job = _reply_job(user=user, reply=reply, reading=reading, reading_date=reading_date,
+                     history=[*earlier, ChatMessage(role=Message.Role.USER, content=content)])
+    # No earlier messages in a conversation: it is not the user's (or is gone), and the write
+    # refuses it; the model is not asked.
+    if on_prepared is not None and (new_conversation or earlier):
+        on_prepared(job)
+    turn = _turn_store(user=user, question=question, reply=reply,
+                       new_conversation=new_conversation, now=now)
+    return turn, None if turn.duplicate else job
 
 
 def reply_finish(

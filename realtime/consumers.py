@@ -303,13 +303,20 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         conversation_id = protocol.field_uuid(request, "conversation_id", optional=True)
         client_msg_id = protocol.field_uuid(request, "client_msg_id")
         content = protocol.field_content(request)
-        turn, job = await db_async(turn_start)(
-            user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
-            content=content,
-        )
-        await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
-        if job is not None:
-            replies.reply_start(turn.assistant_message_id, job)
+        reply = replies.EarlyReply()
+        try:
+            turn, job = await db_async(turn_start)(
+                user=self.user, conversation_id=conversation_id, client_msg_id=client_msg_id,
+                content=content, on_prepared=reply.prepared,
+            )
+            await self._send(frame("chat.ack", turn.ack(), request_id=request.id))
+        except BaseException:
+            reply.refused()
+            raise
+        if job is None:
+            reply.refused()
+        else:
+            reply.stored(job)
 
     async def on_chat_cancel(self, request: Request) -> None:
         message_id = protocol.field_uuid(request, "message_id")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from datetime import timedelta
@@ -56,8 +57,12 @@ async def _best_effort(what: str, awaitable, failures: set[str] | None = None):
 
 
 class ReplyRun:
-    def __init__(self, message_id: str):
+    def __init__(self, message_id: str, stored: asyncio.Future | None = None):
         self.message_id = message_id
+        # Resolved once the turn is stored, for a reply asked for before (`EarlyReply`):
+        # nothing is sent or stored until then.
+        self.stored = stored
+        self.dropped = False
         self.task: asyncio.Task | None = None
         self.stop_reason: str | None = None  # "cancelled" | "interrupted"
         self.reading = False  # the model's stream is being read (the only time to cancel)
@@ -74,6 +79,12 @@ class ReplyRun:
             self.stop_reason = reason
             if self.reading:
                 self.task.cancel()
+
+    def drop(self) -> None:
+        """The turn was not stored (a resend, a refusal): end without a frame or a write."""
+        self.dropped = True
+        self.task.cancel()
+        _running.pop(self.message_id, None)  # a task cancelled before its start never ran
 
     async def run(self, job: ReplyJob) -> FinishedReply | None:
         state = get_state()
@@ -141,6 +152,10 @@ class ReplyRun:
         except LLMError as exc:
             finish_reason, error = "error", exc
         except asyncio.CancelledError:
+            if self.dropped:
+                flushing.cancel()
+                announce.cancel()
+                raise
             finish_reason = self.stop_reason or "interrupted"
         except Exception:
             logger.exception("reply %s failed", self.message_id)
@@ -159,12 +174,26 @@ class ReplyRun:
         )
 
     async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
-        self.hubs = await _best_effort("buffer open", state.reply_open(
-            self.message_id, user_id, str(job.conversation_id))) or set()
-        await _best_effort("message.start", events.user_frame_send(user_id, frame(
-            "message.start",
-            {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
-        ), self.hubs))
+        """Opens the reply's buffer and sends `message.start`. A reply asked for while its turn
+        is stored reads meanwhile where the user's sockets are, then, once the turn is stored,
+        sends the start at once while the buffer opens (one round trip for both otherwise)."""
+        def opening():
+            return _best_effort("buffer open", state.reply_open(
+                self.message_id, user_id, str(job.conversation_id)))
+
+        def starting():
+            return _best_effort("message.start", events.user_frame_send(user_id, frame(
+                "message.start",
+                {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
+            ), self.hubs))
+
+        if self.stored is None:
+            self.hubs = await opening() or set()
+            await starting()
+            return
+        self.hubs = await _best_effort("presence", events.user_hubs(user_id)) or set()
+        await self.stored
+        await asyncio.gather(opening(), starting())
 
     async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
         usage_dict = (
@@ -207,10 +236,10 @@ class ReplyRun:
                 return
 
 
-def reply_start(message_id, job: ReplyJob) -> ReplyRun:
+def reply_start(message_id, job: ReplyJob, stored: asyncio.Future | None = None) -> ReplyRun:
     """Starts the reply as its own task on the running loop (never awaited by the socket)."""
     message_id = str(message_id)
-    run = ReplyRun(message_id)
+    run = ReplyRun(message_id, stored)
     _running[message_id] = run
 
     async def guarded():
@@ -224,6 +253,37 @@ def reply_start(message_id, job: ReplyJob) -> ReplyRun:
 
     run.task = asyncio.get_running_loop().create_task(guarded())
     return run
+
+
+class EarlyReply:
+    """A reply asked of the model while its turn is being stored: `prepared` is turn_start's
+    `on_prepared` (called on the database thread), then `stored` after the ack, or `refused`.
+    The model's first token is then on its way during the turn's write."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # The reply's task is made in the socket's context, not the database thread's (whose
+        # asgiref state would make the reply's own database calls wait for that thread).
+        self._context = contextvars.copy_context()
+        self._stored: asyncio.Future = self._loop.create_future()
+        self._run: ReplyRun | None = None
+
+    def prepared(self, job: ReplyJob) -> None:
+        self._loop.call_soon_threadsafe(self._start, job, context=self._context)
+
+    def _start(self, job: ReplyJob) -> None:
+        if not self._stored.done():  # not when the turn's outcome came first
+            self._run = reply_start(job.message_id, job, stored=self._stored)
+
+    def stored(self, job: ReplyJob) -> None:
+        self._stored.set_result(None)
+        if self._run is None:
+            reply_start(job.message_id, job)
+
+    def refused(self) -> None:
+        self._stored.cancel()
+        if self._run is not None:
+            self._run.drop()
 
 
 async def reply_cancel(message_id) -> None:

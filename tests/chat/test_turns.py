@@ -95,6 +95,60 @@ def test_the_rate_window_counts_messages_in_any_conversation_and_only_in_the_win
     assert Message.objects.filter(role=Message.Role.USER).count() == 3
 
 
+def test_the_job_is_handed_over_before_the_turn_is_stored():
+    """`on_prepared` lets the caller ask the model while the turn is written: it gets the job
+    that turn_start then returns, before anything of the turn is stored."""
+    user = UserFactory(is_premium=True)
+    first, _ = turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
+    handed = []
+
+    turn, job = turn_start(
+        user=user, client_msg_id=uuid.uuid4(), content="Again",
+        conversation_id=first.conversation_id,
+        on_prepared=lambda job: handed.append((job, Message.objects.count())),
+    )
+
+    assert handed == [(job, 2)]
+    assert (job.message_id, job.conversation_id) == (turn.assistant_message_id,
+                                                     first.conversation_id)
+    assert [m.content for m in job.messages[-2:]] == ["Hello", "Again"]
+    assert Message.objects.count() == 4
+
+
+def test_the_model_is_not_asked_for_what_the_checks_refuse(settings):
+    """Another user's conversation (its history is never read into a prompt) and a message
+    over the rate limit are refused before any job is handed over."""
+    handed = []
+    theirs, _ = turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Mine")
+    with pytest.raises(NotFound):
+        turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Yours?",
+                   conversation_id=theirs.conversation_id, on_prepared=handed.append)
+    settings.RATES = {**settings.RATES, "chat": "1/hour"}
+    user = UserFactory(is_premium=False)
+    turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello")
+    with pytest.raises(RateLimited):
+        turn_start(user=user, client_msg_id=uuid.uuid4(), content="Hello again",
+                   on_prepared=handed.append)
+
+    assert handed == []
+
+
+def test_a_resend_found_by_the_write_returns_no_job_for_the_one_handed_over():
+    """The write finds the resend after the job was handed over: turn_start returns none, and
+    the caller drops the reply it started."""
+    user = UserFactory(is_premium=True)
+    key = uuid.uuid4()
+    first, _ = turn_start(user=user, client_msg_id=key, content="Hello")
+    handed = []
+
+    again, job = turn_start(user=user, client_msg_id=key, content="Hello",
+                            on_prepared=handed.append)
+
+    assert again.duplicate and again.user_message_id == first.user_message_id
+    assert job is None and len(handed) == 1
+    assert Message.objects.count() == 2
+
+
 @IN_AUTOCOMMIT_AND_IN_A_TRANSACTION
 def test_another_users_conversation_is_not_found_and_keeps_its_count(mode):
     theirs, _ = turn_start(user=UserFactory(), client_msg_id=uuid.uuid4(), content="Mine")

@@ -52,14 +52,17 @@ def lateness(replies: list[dict], tokens: list[str], rate: float) -> dict:
         if "ack" in reply and "start" in reply:
             ack.append((reply["ack"] - reply["sent"]) * 1000)
             start.append((reply["start"] - reply["sent"]) * 1000)
-        chars = 0
+        chars = len(deltas[0][2])
         offsets = []
-        for at, _seq, text in deltas:
+        # The first frame's arrival is the time to first delta (above), not a delay along the
+        # stream: it may hold tokens the model sent while the turn was being stored.
+        for at, _seq, text in deltas[1:]:
             chars += len(text)
             last_token = max(0, bisect.bisect_right(ends, chars) - 1)
             offsets.append(at - last_token / rate)
-        anchor = min(offsets)
-        late.extend((o - anchor) * 1000 for o in offsets)
+        if offsets:
+            anchor = min(offsets)
+            late.extend((o - anchor) * 1000 for o in offsets)
     return {"late_ms": late, "ttft_ms": ttft, "ack_ms": ack, "start_ms": start,
             "frames": sum(len(r.get("deltas") or []) for r in replies), "broken": broken,
             "incomplete": incomplete, "replies": len(replies)}

@@ -175,8 +175,6 @@ def _run_with(conversation: tuple[str, tuple], messages: tuple[str, tuple]) -> N
 
 
 def _conversation_start(conversation: Conversation, messages: list[Message]) -> None:
-    for message in messages:
-        message.conversation = conversation
     if connection.vendor != "postgresql":
         with transaction.atomic():
             conversation.save(force_insert=True)
@@ -186,15 +184,12 @@ def _conversation_start(conversation: Conversation, messages: list[Message]) -> 
 
 
 def _conversation_continue(
-    owned: QuerySet[Conversation], conversation_id: uuid.UUID, messages: list[Message], *,
-    now: datetime,
+    owned: QuerySet[Conversation], messages: list[Message], *, now: datetime
 ) -> None:
-    """Counts the turn into the conversation `owned` selects, checking ownership in the same
-    statement; NotFound (and nothing stored) when it is not the user's."""
+    """Counts the turn into the conversation `owned` selects (the messages' own), checking
+    ownership in the same statement; NotFound (and nothing stored) when it is not the user's."""
     counted = {"message_count": F("message_count") + 2, "last_message_at": now}
     if connection.vendor != "postgresql":
-        for message in messages:
-            message.conversation_id = conversation_id
         with transaction.atomic():
             if not owned.update(**counted):
                 raise NotFound("Conversation not found.")
@@ -204,6 +199,7 @@ def _conversation_continue(
     update.add_update_values(counted)
     update_sql, update_params = update.get_compiler(connection=connection).as_sql()
     # The messages take the id the UPDATE returns: none (NULL, refused) when it matched none.
+    conversation_id = messages[0].conversation_id
     for message in messages:
         message.conversation_id = _UPDATED_CONVERSATION
     insert = _insert(messages)
@@ -232,7 +228,7 @@ def _turn_store(
         else:
             _conversation_continue(
                 conversation_filter_for_user(user=user, conversation_id=conversation_id),
-                conversation_id, [question, reply], now=now,
+                [question, reply], now=now,
             )
     except IntegrityError as exc:
         # A resend (after a reconnect, or raced in from another socket) is refused by the

@@ -375,7 +375,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         seen = self.seen_seq.get(key, 0)
         if data["seq"] <= seen:
             return []
-        if seen and data["seq"] > seen + 1:
+        if key in self.seen_seq and data["seq"] > seen + 1:  # attached, or followed live
             return await self._fill_gap(key, data["seq"])
         self.seen_seq[key] = data["seq"]
         return [payload]

@@ -426,6 +426,33 @@ async def test_attach_to_running_and_finished_replies(user, scripted_model):
     await second.close()
 
 
+async def test_a_delta_past_a_gap_after_attaching_at_seq_0_is_filled_from_the_buffer(user):
+    """A socket whose process the reply did not know of yet attaches before the first frame;
+    the first delta it then gets is not the first of the reply: the buffer fills the gap."""
+    from realtime import events
+    from realtime.protocol import frame
+    from realtime.streams import get_state
+
+    conversation = await database_sync_to_async(Conversation.objects.create)(user=user)
+    message = await database_sync_to_async(Message.objects.create)(
+        conversation=conversation, role="assistant", status="in_progress")
+    key, state = str(message.id), get_state()
+    await state.reply_open(key, str(user.pk), str(conversation.id))
+    client = await authed_socket(user)
+    await client.send("chat.attach", {"message_id": key, "after_seq": 0})
+    await client.send("ping", id="p")
+    assert (await client.recv())["type"] == "pong"  # seq 0: no snapshot to send
+
+    for seq, text in enumerate(["Your ", "life "], start=1):
+        await state.reply_append(key, seq, text)
+    await events.user_frame_send(user.pk, frame(
+        "message.delta", {"message_id": key, "seq": 2, "delta": "life "}))
+
+    assert await client.recv() == frame(
+        "message.snapshot", {"message_id": key, "seq": 2, "content": "Your life "})
+    await client.close()
+
+
 async def test_resume_replays_missed_events_or_asks_for_resync(user, scripted_model):
     scripted_model()
     client = await authed_socket(user)

@@ -103,23 +103,39 @@ class ReplyRun:
         done = False
         failures: set[str] = set()
 
+        async def buffer(opened: asyncio.Future, seq: int, text: str) -> None:
+            await opened
+            await _best_effort(
+                "buffer append", state.reply_append(self.message_id, seq, text), failures
+            )
+
         async def flush() -> None:
             nonlocal seq, last_flush
             async with lock:
                 if not pending:
                     return
-                await announce  # message.start always precedes the first delta
+                opened = await announce  # message.start always precedes the first delta
                 text = "".join(pending)
                 pending.clear()
                 seq += 1
                 parts.append(text)
                 last_flush = loop.time()
-                await _best_effort(
-                    "buffer append", state.reply_append(self.message_id, seq, text), failures
-                )
-                await _best_effort("message.delta", events.user_frame_send(user_id, frame(
-                    "message.delta", {"message_id": self.message_id, "seq": seq, "delta": text},
-                ), self.hubs), failures)
+                delta = frame("message.delta",
+                              {"message_id": self.message_id, "seq": seq, "delta": text})
+
+                def send():
+                    return _best_effort("message.delta",
+                                        events.user_frame_send(user_id, delta, self.hubs), failures)
+
+                if seq == 1:
+                    # The first delta is what the user waits for, so it does not wait for the
+                    # buffer. Any other is buffered first: `chat.attach` and the gap filling
+                    # send what the buffer holds, which must not be behind what a socket got;
+                    # before it holds the first frame it holds nothing they would send.
+                    await asyncio.gather(buffer(opened, seq, text), send())
+                else:
+                    await buffer(opened, seq, text)
+                    await send()
 
         async def flusher() -> None:
             """Sends what is pending once its 40 ms window has passed (a paused model)."""
@@ -168,32 +184,32 @@ class ReplyRun:
                 watcher.cancel()
         await flushing
         await flush()
-        await announce
+        await (await announce)
         return await self._finish(
             job, user_id, "".join(parts), finish_reason, seq, usage, error, model
         )
 
-    async def _announce(self, state, user_id: str, job: ReplyJob) -> None:
-        """Opens the reply's buffer and sends `message.start`. A reply asked for while its turn
-        is stored reads meanwhile where the user's sockets are, then, once the turn is stored,
-        sends the start at once while the buffer opens (one round trip for both otherwise)."""
+    async def _announce(self, state, user_id: str, job: ReplyJob) -> asyncio.Future:
+        """Sends `message.start` and returns the opening of the reply's buffer (a frame is
+        buffered only after it). The opening reads where the user's sockets are, so the start
+        waits for it; a reply asked for while its turn is stored reads that meanwhile instead,
+        and sends the start as soon as the turn is stored, while the buffer opens."""
         def opening():
-            return _best_effort("buffer open", state.reply_open(
-                self.message_id, user_id, str(job.conversation_id)))
-
-        def starting():
-            return _best_effort("message.start", events.user_frame_send(user_id, frame(
-                "message.start",
-                {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
-            ), self.hubs))
+            return asyncio.ensure_future(_best_effort("buffer open", state.reply_open(
+                self.message_id, user_id, str(job.conversation_id))))
 
         if self.stored is None:
-            self.hubs = await opening() or set()
-            await starting()
-            return
-        self.hubs = await _best_effort("presence", events.user_hubs(user_id)) or set()
-        await self.stored
-        await asyncio.gather(opening(), starting())
+            opened = opening()
+            self.hubs = await opened or set()
+        else:
+            self.hubs = await _best_effort("presence", events.user_hubs(user_id)) or set()
+            await self.stored
+            opened = opening()
+        await _best_effort("message.start", events.user_frame_send(user_id, frame(
+            "message.start",
+            {"conversation_id": str(job.conversation_id), "message_id": self.message_id},
+        ), self.hubs))
+        return opened
 
     async def _finish(self, job, user_id, content, finish_reason, seq, usage, error, model):
         usage_dict = (

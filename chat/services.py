@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -158,7 +158,7 @@ def _insert(objs: list) -> tuple[str, tuple]:
     """The INSERT that `bulk_create(objs)` runs (defaults, `auto_now_add`, column types)."""
     query = InsertQuery(type(objs[0]))
     query.insert_values(type(objs[0])._meta.concrete_fields, objs)
-    [statement] = query.get_compiler(connection=connection).as_sql()
+    [statement] = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
     return statement[0], tuple(statement[1])
 
 
@@ -197,7 +197,7 @@ def _conversation_continue(
         return
     update = owned.query.chain(UpdateQuery)
     update.add_update_values(counted)
-    update_sql, update_params = update.get_compiler(connection=connection).as_sql()
+    update_sql, update_params = update.get_compiler(DEFAULT_DB_ALIAS).as_sql()
     # The messages take the id the UPDATE returns: none (NULL, refused) when it matched none.
     conversation_id = messages[0].conversation_id
     for message in messages:

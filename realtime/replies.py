@@ -103,8 +103,10 @@ class ReplyRun:
         done = False
         failures: set[str] = set()
 
+        # The announcement and the buffer's opening are awaited shielded: a Stop cancels the
+        # reading, and must not cancel them on the way (the end waits for both).
         async def buffer(opened: asyncio.Future, seq: int, text: str) -> None:
-            await opened
+            await asyncio.shield(opened)
             await _best_effort(
                 "buffer append", state.reply_append(self.message_id, seq, text), failures
             )
@@ -114,7 +116,8 @@ class ReplyRun:
             async with lock:
                 if not pending:
                     return
-                opened = await announce  # message.start always precedes the first delta
+                # message.start always precedes the first delta
+                opened = await asyncio.shield(announce)
                 text = "".join(pending)
                 pending.clear()
                 seq += 1

@@ -309,6 +309,34 @@ async def test_cancel_stores_partial_text(user, scripted_model):
     await client.close()
 
 
+async def test_cancel_while_the_first_delta_is_buffered_stores_the_reply(
+        user, scripted_model, monkeypatch):
+    """Stop pressed while the reply's buffer is still opening (a slow Redis): the reply is
+    stored as cancelled and ends, not left in progress."""
+    from realtime.streams import get_state
+
+    state = get_state()
+    open_buffer = type(state).reply_open
+
+    async def slow_open(self, *args):
+        await asyncio.sleep(0.5)
+        return await open_buffer(self, *args)
+
+    monkeypatch.setattr(type(state), "reply_open", slow_open)
+    scripted_model(words=[f"w{i} " for i in range(50)])
+    client = await authed_socket(user)
+    await client.send("chat.send", send_data())
+    message_id = (await client.recv())["data"]["assistant_message_id"]
+    await client.send("chat.cancel", {"message_id": message_id}, id="c")
+
+    end = (await client.recv_until("message.end"))[-1]["data"]
+    assert end["finish_reason"] == "cancelled"
+    reply = await database_sync_to_async(Message.objects.get)(pk=message_id)
+    assert (reply.status, reply.finish_reason, reply.content) == (
+        "complete", "cancelled", end["content"])
+    await client.close()
+
+
 async def test_more_cancels_do_not_interrupt_storing_the_reply(user, scripted_model):
     scripted_model(words=[f"w{i} " for i in range(200)], delay=0.02)
     client = await authed_socket(user)

@@ -187,7 +187,7 @@ class ReplyRun:
                 watcher.cancel()
         await flushing
         await flush()
-        await (await announce)
+        await (await announce)  # the start sent and the buffer open: the end goes into it
         return await self._finish(
             job, user_id, "".join(parts), finish_reason, seq, usage, error, model
         )

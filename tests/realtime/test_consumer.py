@@ -10,6 +10,9 @@ from channels.db import database_sync_to_async
 
 from accounts.tokens import access_token_encode
 from chat.models import Conversation, Message
+from realtime import events
+from realtime.protocol import frame
+from realtime.streams import get_state
 from tests.factories import UserFactory
 from tests.realtime.conftest import authed_socket, open_socket, token_for
 from tests.support.replies import attached_text
@@ -313,8 +316,6 @@ async def test_cancel_while_the_first_delta_is_buffered_stores_the_reply(
         user, scripted_model, monkeypatch):
     """Stop pressed while the reply's buffer is still opening (a slow Redis): the reply is
     stored as cancelled and ends, not left in progress."""
-    from realtime.streams import get_state
-
     state = get_state()
     open_buffer = type(state).reply_open
 
@@ -457,10 +458,6 @@ async def test_attach_to_running_and_finished_replies(user, scripted_model):
 async def test_a_delta_past_a_gap_after_attaching_at_seq_0_is_filled_from_the_buffer(user):
     """A socket whose process the reply did not know of yet attaches before the first frame;
     the first delta it then gets is not the first of the reply: the buffer fills the gap."""
-    from realtime import events
-    from realtime.protocol import frame
-    from realtime.streams import get_state
-
     conversation = await database_sync_to_async(Conversation.objects.create)(user=user)
     message = await database_sync_to_async(Message.objects.create)(
         conversation=conversation, role="assistant", status="in_progress")

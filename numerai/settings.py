@@ -115,6 +115,9 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a pool that checks every idle connection once one fails its check.
+        DATABASES["default"]["ENGINE"] = "numerai.postgresql"
     DATABASES["default"]["OPTIONS"] = {
         # Parameters bound by the server, so psycopg can prepare a statement that a connection
         # has run twice: PostgreSQL then skips parsing and planning it, which for this project's

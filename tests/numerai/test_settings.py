@@ -68,7 +68,7 @@ def test_scaled_mode_from_urls():
     assert result.returncode == 0, result.stderr
     conf = json.loads(result.stdout)
     assert conf == {
-        "engine": "django.db.backends.postgresql",
+        "engine": "numerai.postgresql",
         "cache": "django_redis.cache.RedisCache",
         "layer": "channels_redis.core.RedisChannelLayer",
         "broker": "redis://cache.example:6379/0",

@@ -10,23 +10,27 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from accounts.models import Device, NotificationSettings, User
+from numerai.db import CompiledQuery
 from numerai.errors import Forbidden, NotAuthenticated, NotFound
 
 
-def user_get_active(
-    *, user_id: uuid.UUID | str, issued_at: datetime | None = None,
-    related: Iterable[str] = (), queryset: QuerySet[User] | None = None,
-) -> User:
+def _live_users(*, user_id: uuid.UUID) -> QuerySet[User]:
+    return User.objects.filter(pk=user_id, is_active=True)
+
+
+# Compiled once: every authenticated request and socket reads its user (fix 26 in
+# docs/performance.md).
+_live_users_compiled = CompiledQuery(_live_users, user_id=uuid.UUID(int=0))
+
+
+def user_get_active(*, user_id: uuid.UUID | str, issued_at: datetime | None = None) -> User:
     """The live user a token names; `NotAuthenticated` if deleted, inactive or logged out.
 
     `issued_at` (the token's `iat`) refuses tokens issued before the user's sessions were revoked.
-    `related`: relations to load in the same query (`select_related`); `queryset`: the users to
-    read from, when a caller joins more (a filtered relation).
     """
     try:
-        user = (User.objects if queryset is None else queryset).select_related(*related).get(
-            pk=user_id, is_active=True)
-    except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        [user] = _live_users_compiled(user_id=user_id)  # ValueError too when there is none
+    except (ValidationError, ValueError, TypeError) as exc:
         raise NotAuthenticated("User not found or inactive.") from exc
     if (
         issued_at is not None

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import FilteredRelation, Q, QuerySet
 
 from accounts.models import User
-from accounts.selectors import user_get_active
 from chat.models import Conversation, Message
 from chat.prompts import ChatMessage, GuideContext
-from numerai.errors import InvalidInput, NotFound
+from numerai.db import CompiledQuery
+from numerai.errors import InvalidInput, NotAuthenticated, NotFound
 from readings.models import DailyReading
 from readings.selectors import daily_reading_payload
 
@@ -87,25 +87,48 @@ def message_page_for_conversation(
     return page[:limit], next_cursor
 
 
-def message_list_for_llm(*, user, conversation_id) -> list[ChatMessage]:
-    """The recent history of the user's conversation, to which the message being answered is
-    added (so one less than HISTORY_LIMIT); empty when the conversation is not the user's."""
-    recent = (
-        Message.objects.filter(conversation_id=conversation_id, conversation__user=user)
+def _history_for_llm(*, user_id: uuid.UUID, conversation_id: uuid.UUID) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation_id=conversation_id, conversation__user_id=user_id)
         .exclude(role=Message.Role.ASSISTANT, content="")
         .order_by("-created_at")
         .values_list("role", "content")[:HISTORY_LIMIT - 1]
     )
+
+
+# Compiled once, as the user's query below: a turn in a conversation reads its history first.
+_history_for_llm_compiled = CompiledQuery(_history_for_llm, user_id=uuid.UUID(int=0),
+                                          conversation_id=uuid.UUID(int=1))
+
+
+def message_list_for_llm(*, user, conversation_id: uuid.UUID) -> list[ChatMessage]:
+    """The recent history of the user's conversation, to which the message being answered is
+    added (so one less than HISTORY_LIMIT); empty when the conversation is not the user's."""
+    recent = _history_for_llm_compiled(user_id=user.pk, conversation_id=conversation_id)
     return [ChatMessage(role=role, content=content) for role, content in reversed(recent)]
 
 
-def user_get_for_turn(*, user_id, today: date) -> tuple[User, DailyReading | None]:
+def _users_for_turn(*, user_id: uuid.UUID, today: date) -> QuerySet[User]:
+    return (
+        User.objects.annotate(today_reading=FilteredRelation(
+            "daily_readings", condition=Q(daily_readings__reading_date=today)))
+        .select_related("numerology_profile", "today_reading")
+        .filter(pk=user_id, is_active=True)
+    )
+
+
+# Compiled once: on every turn, before the model is asked (fix 26 in docs/performance.md).
+_users_for_turn_compiled = CompiledQuery(_users_for_turn, user_id=uuid.UUID(int=0),
+                                         today=date.min)
+
+
+def user_get_for_turn(*, user_id: uuid.UUID, today: date) -> tuple[User, DailyReading | None]:
     """The live sender with their numerology profile, and their reading of `today` (None if
-    there is none), in one query."""
-    users = User.objects.annotate(today_reading=FilteredRelation(
-        "daily_readings", condition=Q(daily_readings__reading_date=today)))
-    user = user_get_active(user_id=user_id, related=("numerology_profile", "today_reading"),
-                           queryset=users)
+    there is none), in one query; `NotAuthenticated` if deleted or deactivated."""
+    try:
+        [user] = _users_for_turn_compiled(user_id=user_id, today=today)
+    except ValueError as exc:  # none
+        raise NotAuthenticated("User not found or inactive.") from exc
     # A reverse relation joined this way is set only when a row matched.
     return user, getattr(user, "today_reading", None)
 

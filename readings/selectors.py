@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone as django_timezone
 
 from accounts.models import User
+from numerai.db import CompiledQuery
 from numerai.errors import InvalidInput
 from readings import content, engine
 from readings.models import DailyReading, NumerologyProfile
@@ -188,12 +189,21 @@ def numerology_compatibility(
 
 
 # --- profiles ---------------------------------------------------------------------------------
+def _profiles_of(*, user_id: uuid.UUID):
+    return NumerologyProfile.objects.filter(user_id=user_id)
+
+
+# Compiled once: the chart's REST endpoints read it on every request (fix 26 in
+# docs/performance.md).
+_profiles_of_compiled = CompiledQuery(_profiles_of, user_id=uuid.UUID(int=0))
+
+
 def numerology_profile_get_for_user(*, user: User) -> NumerologyProfile | None:
     """No query when the user was fetched with its profile (`select_related`)."""
     relation = User.numerology_profile.related
     if relation.is_cached(user):
         return relation.get_cached_value(user)
-    return NumerologyProfile.objects.filter(user=user).first()
+    return next(iter(_profiles_of_compiled(user_id=user.pk)), None)  # one: user is unique
 
 
 def numerology_profile_is_current(*, profile: NumerologyProfile | None, user: User) -> bool:

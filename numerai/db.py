@@ -72,7 +72,10 @@ class CompiledQuery:
         compiler.__dict__.update(state)
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         run.query.get_compiler = lambda *args, **kwargs: compiler
-        return list(run._iterable_class(run))
+        try:
+            return list(run._iterable_class(run))
+        finally:
+            del run.query.get_compiler  # a cycle (query, compiler) left to the collector otherwise
 
     def _compile(self) -> tuple:
         queryset = self._build(**self._samples)

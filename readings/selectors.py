@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, TimeField, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TimeField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone as django_timezone
 
@@ -189,7 +189,7 @@ def numerology_compatibility(
 
 
 # --- profiles ---------------------------------------------------------------------------------
-def _profiles_of(*, user_id: uuid.UUID):
+def _profiles_of(*, user_id: uuid.UUID) -> QuerySet[NumerologyProfile]:
     return NumerologyProfile.objects.filter(user_id=user_id)
 
 
@@ -203,7 +203,8 @@ def numerology_profile_get_for_user(*, user: User) -> NumerologyProfile | None:
     relation = User.numerology_profile.related
     if relation.is_cached(user):
         return relation.get_cached_value(user)
-    return next(iter(_profiles_of_compiled(user_id=user.pk)), None)  # one: user is unique
+    profiles = _profiles_of_compiled(user_id=user.pk)  # one at most: a profile per user
+    return profiles[0] if profiles else None
 
 
 def numerology_profile_is_current(*, profile: NumerologyProfile | None, user: User) -> bool:

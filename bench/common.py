@@ -282,10 +282,15 @@ def tcp_open(port: int) -> bool:
         return True
 
 
-def server_argv(kind: str, port: int) -> list[str]:
+def server_argv(kind: str, port: int, app: str | None = None) -> list[str]:
+    """The server's command line: the app's (asgi:application) by default, or another `app`
+    (bench.floor_app) under the same server."""
     if kind == "daphne":
         return [PYTHON, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port),
-                "--ping-interval", "25", "--ping-timeout", "30", "asgi:application"]
+                "--ping-interval", "25", "--ping-timeout", "30", app or "asgi:application"]
+    if kind == "uvicorn" and app:
+        return [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log", "--log-level", "warning", "--lifespan", "off"]
     if kind == "uvicorn":
         # The production entry point (uvicorn with the drain), as compose.yaml runs it.
         return [PYTHON, "-m", "realtime.serve", "--host", "127.0.0.1", "--port", str(port),
@@ -294,12 +299,14 @@ def server_argv(kind: str, port: int) -> list[str]:
 
 
 def start_server(procs: Processes, kind: str, *, name: str, env: dict | None = None,
-                 max_seconds: float = 600) -> tuple[Proc, int]:
-    """daphne or uvicorn running asgi:application; returns once GET /metrics answers."""
+                 max_seconds: float = 600, app: str | None = None,
+                 ready_path: str = "/metrics") -> tuple[Proc, int]:
+    """daphne or uvicorn running asgi:application (or `app`); returns once `ready_path`
+    answers 200."""
     port = free_port()
-    proc = procs.start(f"{name}-{kind}", server_argv(kind, port), env=env or bench_env(),
+    proc = procs.start(f"{name}-{kind}", server_argv(kind, port, app), env=env or bench_env(),
                        max_seconds=max_seconds)
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/metrics"), timeout=60,
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}{ready_path}"), timeout=60,
                what=f"{kind} server", proc=proc)
     return proc, port
 

@@ -17,8 +17,13 @@ The endpoints:
 - ``GET /api/v1/users/profile`` (the user's profile),
 - ``GET /api/v1/numerology/profile`` (the birth chart: all numbers and meanings).
 
-Each server gets the same load one after the other; the table compares daphne with uvicorn
-(ratio daphne / uvicorn). Target (DESIGN.md): p99 <= 25 ms at 50 concurrent clients.
+and the baseline, the floor (`bench/floor_app.py`): an empty DRF view behind Django's ASGI
+handler, no middleware, database or cache, under the same server and the same loads. It is
+what one process of the framework can do on this machine before any of the app's work, so the
+ratio is the app's own cost and the floor's row says whether the target is in reach at all.
+
+Each server gets the same loads one after the other, and the table puts daphne and uvicorn
+side by side. Target (DESIGN.md): p99 <= 25 ms at 50 concurrent clients.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from bench import common
 from bench.common import Row
 
 PATHS = ("/api/v1/users/profile", "/api/v1/numerology/profile")
+FLOOR_APP, FLOOR_PATH = "bench.floor_app:application", "/api/v1/floor"
 
 
 def warm(port: int, users: list[dict]) -> None:
@@ -56,35 +62,83 @@ def _specs(port: int, path: str, users: list[dict], args, load: str) -> list[dic
     return specs
 
 
+def _measure(procs, server, port: int, name: str, path: str, specs: list[dict], args,
+             app_metrics: bool) -> dict:
+    """One load on one path: latencies, requests/s, statuses, the server's CPU and (the app
+    only: the floor has no /metrics) its full garbage collections."""
+    cpu0 = common.cpu_seconds(server.pid)
+    gc_before = common.full_collections(port) if app_metrics else None
+    with common.Profile(procs, server.pid, name, args.profile) as profile:
+        _, results = common.workers_run(procs, name, "http", specs,
+                                        max_seconds=args.duration + 60, go_in=0.5)
+    latencies = [t for r in results for t in r["latencies_ms"][path]]
+    statuses: dict = {}
+    for r in results:
+        for status, count in r["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    return {
+        "latency_ms": common.summary(latencies),
+        "requests_per_second": round(len(latencies) / args.duration, 1),
+        "statuses": statuses,
+        "server_cpu_percent": round(
+            100 * (common.cpu_seconds(server.pid) - cpu0) / args.duration, 1),
+        "full_collections": (common.full_collections_since(gc_before, port)
+                             if app_metrics else None),
+        "profile": profile.as_dict(),
+    }
+
+
 def run_server(procs, kind: str, users: list[dict], args) -> dict:
+    """The app's endpoints under `kind`, then the floor (bench/floor_app.py) under the same
+    server and loads."""
+    out = {}
     server, port = common.start_server(procs, kind, name="rest")
     warm(port, users)
-    out = {}
     for load, path in ((load, path) for load in args.loads for path in PATHS):
-        specs = _specs(port, path, users, args, load)
-        cpu0 = common.cpu_seconds(server.pid)
-        gc_before = common.full_collections(port)
         name = f"rest-{kind}-{path.rsplit('/', 2)[-2]}-{load}"
-        with common.Profile(procs, server.pid, name, args.profile) as profile:
-            _, results = common.workers_run(procs, name, "http", specs,
-                                            max_seconds=args.duration + 60,
-                                            go_in=0.5)
-        latencies = [t for r in results for t in r["latencies_ms"][path]]
-        statuses: dict = {}
-        for r in results:
-            for status, count in r["statuses"].items():
-                statuses[status] = statuses.get(status, 0) + count
-        out[f"{path} {load}"] = {
-            "latency_ms": common.summary(latencies),
-            "requests_per_second": round(len(latencies) / args.duration, 1),
-            "statuses": statuses,
-            "server_cpu_percent": round(
-                100 * (common.cpu_seconds(server.pid) - cpu0) / args.duration, 1),
-            "full_collections": common.full_collections_since(gc_before, port),
-            "profile": profile.as_dict(),
-        }
+        out[f"{path} {load}"] = _measure(procs, server, port, name, path,
+                                         _specs(port, path, users, args, load), args, True)
     procs.stop(server)
+    if args.floor:
+        server, port = common.start_server(procs, kind, name="rest-floor", app=FLOOR_APP,
+                                           ready_path=FLOOR_PATH)
+        for load in args.loads:
+            out[f"floor {load}"] = _measure(
+                procs, server, port, f"rest-{kind}-floor-{load}", FLOOR_PATH,
+                _specs(port, FLOOR_PATH, users, args, load), args, False)
+        procs.stop(server)
     return out
+
+
+def _rows(results: dict, servers: list[str], args) -> list[Row]:
+    """Per load, per endpoint and then the floor, each server side by side. An endpoint's
+    baseline is the floor under its server (without the floor: the same under uvicorn)."""
+    rows = []
+    for load in args.loads:
+        suffix = "" if load == "closed" else f" @{load}/s"
+        labelled = [(path.removeprefix("/api/v1/"), f"{path} {load}") for path in PATHS]
+        if args.floor:
+            labelled.append(("floor", f"floor {load}"))
+        for label, key in labelled:
+            for kind in servers:
+                r = results[kind][key]
+                if label == "floor":
+                    reference = None
+                elif args.floor:
+                    reference = results[kind][f"floor {load}"]
+                elif kind != "uvicorn" and "uvicorn" in servers:
+                    reference = results["uvicorn"][key]
+                else:
+                    reference = None
+                ok = set(r["statuses"]) == {"200"}
+                rows.append(Row(f"{label}{suffix} {kind}", "ms", r["latency_ms"],
+                                reference and reference["latency_ms"], "p99 <=25 ms",
+                                ok and r["latency_ms"].get("p99", 1e9) <= 25, compare="p99",
+                                extra={"statuses": r["statuses"]}))
+                rows.append(Row(f"  requests/s {kind}", "req/s",
+                                {"n": 1, "median": r["requests_per_second"]},
+                                reference and {"median": reference["requests_per_second"]}))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--load", default="closed",
                         help="comma-separated: closed and/or total requests/s (open loops)")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the floor (bench/floor_app.py) under each server")
     parser.add_argument("--profile", action="store_true", help="py-spy the server")
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
@@ -106,29 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     with common.Processes() as procs:
         results = {kind: run_server(procs, kind, users, args) for kind in servers}
 
-    rows = []
-    for key in (f"{path} {load}" for load in args.loads for path in PATHS):
-        path, load = key.split(" ")
-        short = path.removeprefix("/api/v1/") + ("" if load == "closed" else f" @{load}/s")
-        reference = results.get("uvicorn", {}).get(key) if len(servers) > 1 else None
-        for kind in servers:
-            r = results[kind][key]
-            ok = set(r["statuses"]) == {"200"}
-            is_ref = reference is r
-            rows.append(Row(f"{short} {kind}", "ms", r["latency_ms"],
-                            None if is_ref or reference is None else reference["latency_ms"],
-                            "p99 <=25 ms", ok and r["latency_ms"].get("p99", 1e9) <= 25,
-                            compare="p99", extra={"statuses": r["statuses"]}))
-            rows.append(Row(f"  requests/s {kind}", "req/s",
-                            {"n": 1, "median": r["requests_per_second"]},
-                            None if is_ref or reference is None
-                            else {"median": reference["requests_per_second"]}))
+    rows = _rows(results, servers, args)
     common.print_rows(f"REST: {args.clients} concurrent keep-alive clients ({args.load}), "
-                      f"{args.duration:g} s per endpoint, load and server; baseline = the same "
-                      "under uvicorn", rows)
+                      f"{args.duration:g} s per endpoint, load and server; baseline = "
+                      + ("the floor (an empty DRF view) under the same server and load"
+                         if args.floor else "the same under uvicorn"), rows)
     for kind, per_path in results.items():
         for path, r in per_path.items():
             gc = r["full_collections"]
+            if gc is None:
+                continue
             print(f"  {kind} {path}: {gc['count']} full garbage collections, "
                   f"{gc['seconds']:.2f} s")
             if set(r["statuses"]) != {"200"}:

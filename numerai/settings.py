@@ -174,6 +174,7 @@ if SCALED:
                 "SOCKET_TIMEOUT": 2,
                 "CONNECTION_POOL_KWARGS": {"max_connections": REDIS_MAX_CONNECTIONS,
                                            "driver_info": REDIS_DRIVER_INFO},
+                "CONNECTION_FACTORY": "numerai.cache.SharedClientConnectionFactory",
             },
             "KEY_PREFIX": "numerai",
         }

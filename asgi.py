@@ -5,16 +5,31 @@ Django is set up before any WebSocket code is imported (cookiecutter-django's or
 
 import gc
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import django
+from asgiref.sync import ThreadSensitiveContext
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "numerai.settings")
 
+# Request threads kept idle for the next requests; after a burst the rest end.
+IDLE_REQUEST_THREADS = 64
+
 
 class DjangoASGIHandler(ASGIHandler):
-    """Django's HTTP handler, whose requests are freed as soon as their response is sent.
+    """Django's HTTP handler, on reused request threads, whose requests are freed as soon as
+    their response is sent.
+
+    Django runs a request's sync code (middleware, view) on a thread of its own, started for
+    the request and ended after it. Starting it blocks the event loop until the new thread
+    gets the GIL, and the thread's database wrapper is built anew each time. Here a request
+    borrows an idle single-thread executor and gives it back (asgiref's
+    `ThreadSensitiveContext(executor=...)`): still one thread per request in flight and never
+    two requests on one thread at once (docs/performance.md, fix 29). A view still running
+    when its client left (Django cancels the request, not the thread) delays the next request
+    on that thread until it ends, as it would hold any thread.
 
     Django 5.2's `handle` waits for the view and for the client's disconnect, whichever ends
     first, and cancels the other. A keep-alive server answers the listener's `receive()` with
@@ -26,6 +41,29 @@ class DjangoASGIHandler(ASGIHandler):
     changes nothing else: `handle` looks at which task ended, not how. (Django 6.1 cancels the
     view only on the exception; this is for 5.2.)
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._idle_threads: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = (self._idle_threads.pop() if self._idle_threads
+                    else ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-request"))
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            if len(self._idle_threads) < IDLE_REQUEST_THREADS:
+                self._idle_threads.append(executor)
+            else:
+                executor.shutdown(wait=False)
+
+    def end_idle_threads(self) -> None:
+        """Ends the threads kept for the next requests; later requests start new ones."""
+        while self._idle_threads:
+            self._idle_threads.pop().shutdown()
 
     async def listen_for_disconnect(self, receive):
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -49,6 +50,17 @@ def _clean_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_threads():
+    """Tests that serve requests in-process through asgi.py start with no idle request thread,
+    as a new process does: a reused thread's database wrapper would carry the test database's
+    connection (in-memory SQLite never closes) into a test without database access."""
+    yield
+    asgi = sys.modules.get("asgi")
+    if asgi is not None:
+        asgi.django_asgi_app.end_idle_threads()
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """Django's HTTP handler as the servers run it (asgi.py): no traceback holds a request's frames
-once its response is sent, and a client that leaves mid-request still cancels the view."""
+once its response is sent, a client that leaves mid-request still cancels the view, and
+requests reuse idle threads but never share one while in flight."""
 
 import asyncio
 import gc
+import itertools
+import threading
 import types
 
 import pytest
@@ -30,22 +33,33 @@ async def hello(request):
     return HttpResponse("hello")
 
 
-urlpatterns = [path("forever", forever), path("hello", hello)]
+release = threading.Event()
+threads, serials = threading.local(), itertools.count()
 
 
-def _scope(path_: str) -> dict:
+def thread(request):
+    """A sync view: which thread runs it (a serial number per thread: the OS reuses thread
+    ids), after waiting for the test's go if asked to."""
+    if "wait" in request.GET:
+        release.wait(timeout=10)
+    if not hasattr(threads, "serial"):
+        threads.serial = next(serials)
+    return HttpResponse(str(threads.serial))
+
+
+urlpatterns = [path("forever", forever), path("hello", hello), path("thread", thread)]
+
+
+def _scope(path_: str, query: bytes = b"") -> dict:
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
             "scheme": "http", "path": f"/{path_}", "raw_path": f"/{path_}".encode(),
-            "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+            "query_string": query, "root_path": "", "headers": [(b"host", b"localhost")],
             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
 
 
-async def test_no_traceback_holds_the_request_once_its_response_is_sent():
-    """As uvicorn does on a keep-alive connection, `receive()` answers `http.disconnect` once
-    the response is sent; Django's listener turned it into an exception whose traceback held
-    the handler's frame, and with it the request, the response and the view, in a cycle
-    (Django ticket #36700). Small cycles of Django's own remain (the request and its
-    messages storage)."""
+async def _get(path_: str, query: bytes = b"") -> tuple[int, bytes]:
+    """The response's status and body, from a client that stays until the response is sent
+    and is then told `http.disconnect`, as uvicorn tells it on a keep-alive connection."""
     sent, read, done = [], asyncio.Event(), asyncio.Event()
 
     async def receive():
@@ -60,10 +74,19 @@ async def test_no_traceback_holds_the_request_once_its_response_is_sent():
         if message["type"] == "http.response.body" and not message.get("more_body"):
             done.set()
 
+    await asyncio.wait_for(django_asgi_app(_scope(path_, query), receive, send), timeout=10)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def test_no_traceback_holds_the_request_once_its_response_is_sent():
+    """Django's listener turned the `http.disconnect` that follows a sent response into an
+    exception whose traceback held the handler's frame, and with it the request, the response
+    and the view, in a cycle (Django ticket #36700). Small cycles of Django's own remain (the
+    request and its messages storage)."""
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        await django_asgi_app(_scope("hello"), receive, send)
+        response = await _get("hello")
         gc.collect()
         left = [type(obj).__name__ for obj in gc.garbage
                 if isinstance(obj, (RequestAborted, types.TracebackType, types.FrameType))]
@@ -71,7 +94,7 @@ async def test_no_traceback_holds_the_request_once_its_response_is_sent():
         gc.set_debug(0)
         gc.garbage.clear()
 
-    assert sent[0]["status"] == 200 and sent[1]["body"] == b"hello"
+    assert response == (200, b"hello")
     assert left == []
 
 
@@ -92,3 +115,16 @@ async def test_a_client_that_leaves_mid_request_cancels_the_view():
     await asyncio.wait_for(django_asgi_app(_scope("forever"), receive, send), timeout=10)
 
     assert cancelled.is_set() and sent == []
+
+
+async def test_requests_reuse_idle_threads_and_never_share_one_in_flight():
+    first = await _get("thread")
+    assert await _get("thread") == first  # the idle thread serves the next request
+
+    release.clear()
+    waiting = asyncio.create_task(_get("thread", b"wait"))  # holds its thread...
+    await asyncio.sleep(0.1)
+    other = await _get("thread")  # ...so this one runs on another
+    release.set()
+    assert await waiting != other
+    assert {await waiting, other} >= {first}

@@ -3,6 +3,12 @@
 Each view names a `throttle_scope`; premium users get `<scope>_premium` when that rate exists.
 The state of the tightest limit is left on the request for the `X-RateLimit-*` headers.
 
+A limit is a sliding window of request times per user (or address) and scope. DRF reads the
+window, then writes it back: two round trips, and requests landing together all read the same
+window, so a burst got past the limit. Here the check and the write are one step: a Lua script
+on a Redis sorted set when scaled (atomic across processes, one round trip), under a lock in
+the embedded single process.
+
 Anonymous callers are counted by client address: `REMOTE_ADDR`, or, behind `NUM_PROXIES`
 trusted proxies, the address the outermost of them saw (the right-hand end of
 `X-Forwarded-For`). The rest of that header is written by the client and never trusted.
@@ -10,11 +16,35 @@ trusted proxies, the address the outermost of them saw (the right-hand end of
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
+from django_redis.cache import RedisCache
+from redis import Redis
+from redis.commands.core import Script
 from rest_framework.throttling import SimpleRateThrottle
+
+# KEYS[1]: the window; ARGV: now, the window's seconds, the limit, a member for this request.
+# Returns whether it was let in, how many the window now holds, and its oldest time.
+_WINDOW_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  count = count + 1
+  allowed = 1
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {allowed, count, oldest[2] or false}
+"""
+_embedded_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -36,6 +66,30 @@ def client_address(request) -> str | None:
     return hops[-min(proxies, len(hops))] if hops else remote
 
 
+@functools.lru_cache(maxsize=8)
+def _window_script(client: Redis) -> Script:
+    return client.register_script(_WINDOW_SCRIPT)
+
+
+def _window_take(key: str, now: float, seconds: int, limit: int) -> tuple[bool, int, float | None]:
+    """Lets one request into the window `key` if it holds fewer than `limit` in the last
+    `seconds`: (let in, requests in the window, the oldest one's time)."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache.client.get_client(write=True)
+        allowed, count, oldest = _window_script(client)(
+            keys=[cache.make_key(key)], args=[now, seconds, limit, uuid.uuid4().hex],
+            client=client)
+        return bool(allowed), int(count), float(oldest) if oldest else None
+    with _embedded_lock:
+        history = [t for t in cache.get(key, []) if t > now - seconds]
+        allowed = len(history) < limit
+        if allowed:
+            history.insert(0, now)
+            cache.set(key, history, seconds)
+    return allowed, len(history), history[-1] if history else None
+
+
 def _record(request, state: RateLimitState) -> None:
     django_request = getattr(request, "_request", request)
     current = getattr(django_request, "rate_limit", None)
@@ -47,6 +101,9 @@ class ScopedRateThrottle(SimpleRateThrottle):
     """Sliding-window limit per user (or per client IP when anonymous) and scope."""
 
     scope_attr = "throttle_scope"
+    # Not DRF's "throttle_...": its keys hold a pickled list, which a sorted set cannot replace
+    # in place while they live (deploying over running DRF windows).
+    cache_format = "ratewindow_%(scope)s_%(ident)s"
 
     def __init__(self):
         # The rate depends on the view and the user, so it is resolved in allow_request.
@@ -80,8 +137,14 @@ class ScopedRateThrottle(SimpleRateThrottle):
             return True
         self.rate = settings.RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        allowed = super().allow_request(request, view)
-        remaining = max(0, self.num_requests - len(self.history))
-        reset = math.ceil(self.duration - (self.now - self.history[-1])) if self.history else 0
-        _record(request, RateLimitState(self.num_requests, remaining, max(0, reset)))
+        self.now = self.timer()
+        allowed, count, self.oldest = _window_take(
+            self.get_cache_key(request, view), self.now, self.duration, self.num_requests)
+        reset = math.ceil(self.duration - (self.now - self.oldest)) if self.oldest else 0
+        _record(request, RateLimitState(self.num_requests, max(0, self.num_requests - count),
+                                        max(0, reset)))
         return allowed
+
+    def wait(self) -> float:
+        """Seconds until the oldest request leaves the (full) window."""
+        return max(0.0, self.duration - (self.now - self.oldest)) if self.oldest else 0.0

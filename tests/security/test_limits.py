@@ -9,6 +9,7 @@ import itertools
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings as django_settings
@@ -346,6 +347,20 @@ def test_per_user_limits_hold_across_processes(pair, scope, method, path, body):
     replies = _alternate(pair, limit + 1, lambda s: s.rest(method, path, body,
                                                          token=user.access_token))
     _assert_limit(replies, limit)
+
+
+@pytest.mark.scaled
+def test_a_burst_gets_exactly_the_limit_across_processes(pair):
+    """Requests landing together on both processes: as many get in as the limit, no more (a
+    window read and then written back let a burst through: each request read the same)."""
+    user = _user(pair)
+    limit, extra = _rate("profile"), 20
+    with ThreadPoolExecutor(max_workers=20) as senders:
+        replies = list(senders.map(
+            lambda i: pair[i % 2].rest("GET", "/api/v1/users/profile", token=user.access_token),
+            range(limit + extra)))
+    statuses = [reply.status for reply in replies]
+    assert (statuses.count(200), statuses.count(429)) == (limit, extra), statuses
 
 
 @pytest.mark.scaled

@@ -8,9 +8,11 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+from django.urls import Resolver404, resolve
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "numerai.settings")
 
@@ -45,6 +47,9 @@ class DjangoASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self._idle_threads: list[ThreadPoolExecutor] = []
+        # The same middleware once more, as a sync chain: see get_response_async.
+        self._sync_chain = BaseHandler()
+        self._sync_chain.load_middleware(is_async=False)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -59,6 +64,24 @@ class DjangoASGIHandler(ASGIHandler):
                 self._idle_threads.append(executor)
             else:
                 executor.shutdown(wait=False)
+
+    async def get_response_async(self, request):
+        """A sync view (every DRF view) runs with the middleware in one call on the request's
+        thread; an async view keeps Django's async chain.
+
+        Django builds a single async chain. Behind sync middleware (all of ours) it enters the
+        request thread for the middleware, comes back to the loop to resolve the view, enters
+        the thread again for the view, and comes back twice: four more crossings between the
+        loop and the thread per request, each a wake-up (Django ticket #37177;
+        docs/performance.md, fix 31). The URL is resolved here once more to know the view.
+        """
+        try:
+            is_async = iscoroutinefunction(resolve(request.path_info).func)
+        except Resolver404:
+            is_async = False  # the sync chain answers the 404 as the async one would
+        if is_async:
+            return await super().get_response_async(request)
+        return await sync_to_async(self._sync_chain.get_response)(request)
 
     def end_idle_threads(self) -> None:
         """Ends the threads kept for the next requests; later requests start new ones."""

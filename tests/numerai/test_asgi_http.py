@@ -9,6 +9,7 @@ import threading
 import types
 
 import pytest
+from asgiref.sync import AsyncToSync
 from django.core.exceptions import RequestAborted
 from django.http import HttpResponse
 from django.urls import path
@@ -128,3 +129,22 @@ async def test_requests_reuse_idle_threads_and_never_share_one_in_flight():
     release.set()
     assert await waiting != other
     assert {await waiting, other} >= {first}
+
+
+async def test_a_sync_view_runs_with_the_middleware_in_one_thread_call(monkeypatch):
+    """Behind sync middleware, Django's async chain went back to the loop to resolve a sync
+    view and into the thread again to run it: four more wake-ups per request."""
+    back_to_the_loop = []
+    original = AsyncToSync.__call__
+
+    def counted(self, *args, **kwargs):
+        back_to_the_loop.append(self.awaitable)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncToSync, "__call__", counted)
+    assert (await _get("thread"))[0] == 200
+    assert (await _get("no-such-page"))[0] == 404
+    assert back_to_the_loop == []
+    # An async view keeps Django's async chain, which leaves the sync middleware for the loop.
+    assert (await _get("hello")) == (200, b"hello")
+    assert len(back_to_the_loop) == 1

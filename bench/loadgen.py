@@ -285,8 +285,18 @@ class _HttpConnection:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def get(self, path: str, headers: str) -> int:
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{headers}\r\n".encode())
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        """One GET; as HTTP clients do, on a new connection when the server has closed this one
+        (its keep-alive timeout: 5 s under uvicorn, a client's period in a slow open loop)."""
+        if self.reader.at_eof():
+            await self.open()
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{headers}\r\n".encode()
+        self.writer.write(request)
+        try:
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:  # closed as the request went out: once more
+            await self.open()
+            self.writer.write(request)
+            head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = 0
         chunked = False

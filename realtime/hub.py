@@ -19,6 +19,7 @@ from typing import Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from numerai.asgi_http import task_beyond_the_request
 from realtime.streams import get_state
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ async def hub_get() -> Hub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = Hub()
-        hub.started = loop.create_task(hub._start())
+        hub.started = task_beyond_the_request(hub._start())
     await asyncio.shield(hub.started)
     return hub
 

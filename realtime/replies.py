@@ -28,6 +28,7 @@ from chat.services import (
     replies_in_progress_older_than,
     reply_finish,
 )
+from numerai.asgi_http import task_beyond_the_request
 from numerai.db import db_async
 from realtime import events
 from realtime.protocol import frame
@@ -270,7 +271,7 @@ def reply_start(message_id, job: ReplyJob, stored: asyncio.Future | None = None)
         finally:
             _running.pop(message_id, None)
 
-    run.task = asyncio.get_running_loop().create_task(guarded())
+    run.task = task_beyond_the_request(guarded())
     return run
 
 

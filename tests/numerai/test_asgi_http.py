@@ -3,6 +3,7 @@ once its response is sent, a client that leaves mid-request still cancels the vi
 requests reuse idle threads but never share one while in flight."""
 
 import asyncio
+import contextlib
 import gc
 import itertools
 import threading
@@ -40,12 +41,16 @@ threads, serials = threading.local(), itertools.count()
 
 def thread(request):
     """A sync view: which thread runs it (a serial number per thread: the OS reuses thread
-    ids), after waiting for the test's go if asked to."""
-    if "wait" in request.GET:
-        release.wait(timeout=10)
+    ids), after waiting for the test's go if asked to. The serials it started on: `started`."""
     if not hasattr(threads, "serial"):
         threads.serial = next(serials)
+    started.append(str(threads.serial).encode())
+    if "wait" in request.GET:
+        release.wait(timeout=10)
     return HttpResponse(str(threads.serial))
+
+
+started: list[bytes] = []
 
 
 urlpatterns = [path("forever", forever), path("hello", hello), path("thread", thread)]
@@ -99,8 +104,8 @@ async def test_no_traceback_holds_the_request_once_its_response_is_sent():
     assert left == []
 
 
-async def test_a_client_that_leaves_mid_request_cancels_the_view():
-    cancelled.clear()
+async def _leave(path_: str, query: bytes = b"") -> list[dict]:
+    """A client that sends its request and leaves 50 ms later; what it was sent."""
     sent, left = [], asyncio.Event()
 
     async def receive():
@@ -113,9 +118,32 @@ async def test_a_client_that_leaves_mid_request_cancels_the_view():
     async def send(message):
         sent.append(message)
 
-    await asyncio.wait_for(django_asgi_app(_scope("forever"), receive, send), timeout=10)
+    await asyncio.wait_for(django_asgi_app(_scope(path_, query), receive, send), timeout=10)
+    return sent
 
-    assert cancelled.is_set() and sent == []
+
+async def test_a_client_that_leaves_mid_request_cancels_the_view():
+    cancelled.clear()
+    assert await _leave("forever") == []
+    assert cancelled.is_set()
+
+
+async def test_a_thread_still_busy_when_its_request_is_cancelled_is_not_lent_again():
+    """A server may cancel the application while a sync view still runs (daphne's application
+    close timeout): that thread must not serve the next request."""
+    release.clear()
+    started.clear()
+    request = asyncio.create_task(_get("thread", b"wait"))
+    while not started:
+        await asyncio.sleep(0.01)
+    request.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await request
+    try:
+        _, other = await _get("thread")
+        assert other != started[0]
+    finally:
+        release.set()
 
 
 async def test_requests_reuse_idle_threads_and_never_share_one_in_flight():

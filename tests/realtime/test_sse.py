@@ -1,5 +1,6 @@
 """`POST /api/v1/ai/chat`: the REST fallback of chat.send, as one JSON envelope or as SSE."""
 
+import asyncio
 import json
 import uuid
 
@@ -138,6 +139,33 @@ async def test_sse_mode_streams_the_frames_in_order(user, scripted_model):
     assert isinstance(end["offset"], int) and end["offset"] >= 1
     assert f"\nid: {end['offset']}\n" in response["body"].decode()
     reply = await stored(message_id)
+    assert (reply.status, reply.content) == ("complete", "Your life path is 5.")
+
+
+async def test_a_reply_is_stored_when_its_client_leaves_mid_stream(user, scripted_model):
+    """The reply outlives the request that started it: it runs to its end and is stored (the
+    request's thread, lent for the request only, must not be what its database calls need)."""
+    from asgi import application
+
+    scripted_model(words=WORDS, delay=0.05)
+    raw = json.dumps(send_body()).encode()
+    communicator = HttpCommunicator(application, "POST", "/api/v1/ai/chat", body=raw, headers=[
+        (b"host", b"localhost"), (b"content-type", b"application/json"),
+        (b"content-length", str(len(raw)).encode()), (b"accept", b"text/event-stream"),
+        (b"authorization", f"Bearer {token_for(user)}".encode())])
+    await communicator.send_input({"type": "http.request", "body": raw})
+    assert (await communicator.receive_output(10))["status"] == 200
+    name, ack = sse_events((await communicator.receive_output(10))["body"])[0]
+    assert name == "chat.ack"
+    await communicator.send_input({"type": "http.disconnect"})
+    await communicator.wait(10)
+
+    message_id = ack["data"]["assistant_message_id"]
+    for _ in range(200):
+        reply = await stored(message_id)
+        if reply.status != "in_progress":
+            break
+        await asyncio.sleep(0.05)
     assert (reply.status, reply.content) == ("complete", "Your life path is 5.")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -29,20 +30,23 @@ from redis import Redis
 from redis.commands.core import Script
 from rest_framework.throttling import SimpleRateThrottle
 
-# KEYS[1]: the window; ARGV: now, the window's seconds, the limit, a member for this request.
-# Returns whether it was let in, how many the window now holds, and its oldest time.
+# KEYS[1]: the window; ARGV: the window's seconds, the limit, a member for this request.
+# Redis's clock, not each process's, times every window. Returns whether it was let in, how
+# many the window now holds, its oldest time and now.
 _WINDOW_SCRIPT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ARGV[1])
 local count = redis.call('ZCARD', KEYS[1])
 local allowed = 0
-if count < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+if count < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   count = count + 1
   allowed = 1
 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {allowed, count, oldest[2] or false}
+return {allowed, count, oldest[2] or false, string.format('%.6f', now)}
 """
 _embedded_lock = threading.Lock()
 
@@ -71,23 +75,23 @@ def _window_script(client: Redis) -> Script:
     return client.register_script(_WINDOW_SCRIPT)
 
 
-def _window_take(key: str, now: float, seconds: int, limit: int) -> tuple[bool, int, float | None]:
+def _window_take(key: str, seconds: int, limit: int) -> tuple[bool, int, float | None, float]:
     """Lets one request into the window `key` if it holds fewer than `limit` in the last
-    `seconds`: (let in, requests in the window, the oldest one's time)."""
+    `seconds`: (let in, requests in the window, the oldest one's time, now)."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         client = cache.client.get_client(write=True)
-        allowed, count, oldest = _window_script(client)(
-            keys=[cache.make_key(key)], args=[now, seconds, limit, uuid.uuid4().hex],
-            client=client)
-        return bool(allowed), int(count), float(oldest) if oldest else None
+        allowed, count, oldest, now = _window_script(client)(
+            keys=[cache.make_key(key)], args=[seconds, limit, uuid.uuid4().hex], client=client)
+        return bool(allowed), int(count), float(oldest) if oldest else None, float(now)
+    now = time.time()
     with _embedded_lock:
         history = [t for t in cache.get(key, []) if t > now - seconds]
         allowed = len(history) < limit
         if allowed:
             history.insert(0, now)
             cache.set(key, history, seconds)
-    return allowed, len(history), history[-1] if history else None
+    return allowed, len(history), history[-1] if history else None, now
 
 
 def _record(request, state: RateLimitState) -> None:
@@ -137,14 +141,15 @@ class ScopedRateThrottle(SimpleRateThrottle):
             return True
         self.rate = settings.RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        self.now = self.timer()
-        allowed, count, self.oldest = _window_take(
-            self.get_cache_key(request, view), self.now, self.duration, self.num_requests)
+        allowed, count, self.oldest, self.now = _window_take(
+            self.get_cache_key(request, view), self.duration, self.num_requests)
         reset = math.ceil(self.duration - (self.now - self.oldest)) if self.oldest else 0
         _record(request, RateLimitState(self.num_requests, max(0, self.num_requests - count),
                                         max(0, reset)))
         return allowed
 
     def wait(self) -> float:
-        """Seconds until the oldest request leaves the (full) window."""
-        return max(0.0, self.duration - (self.now - self.oldest)) if self.oldest else 0.0
+        """Seconds until the oldest request leaves the (full) window; a limit of 0: all of it."""
+        if self.oldest is None:
+            return float(self.duration)
+        return max(0.0, self.duration - (self.now - self.oldest))

@@ -116,6 +116,13 @@ def test_throttling_429_with_retry_after_and_ratelimit_headers(api_client, setti
     assert int(response["X-RateLimit-Reset"]) <= 60
 
 
+def test_a_zero_limit_refuses_with_the_whole_window_to_wait(api_client, settings):
+    settings.RATES = {**settings.RATES, "auth": "0/min"}
+    response = api_client.get("/api/v1/test/limited")
+    assert_error(response, 429, "RATE_LIMITED")
+    assert response["Retry-After"] == "60"
+
+
 def test_json_log_lines_carry_request_id(api_client):
     """The configured LOGGING writes JSON lines with timestamp, level, logger and request_id."""
     import io

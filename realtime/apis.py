@@ -17,11 +17,12 @@ from rest_framework.views import APIView
 from chat.selectors import message_get_for_user
 from chat.services import turn_start
 from numerai.api import meta
+from numerai.asgi_http import task_beyond_the_request
 from numerai.db import db_async
 from numerai.throttling import ScopedRateThrottle
 from realtime import replies
 from realtime.auth import ticket_issue
-from realtime.hub import hub_get
+from realtime.hub import Hub, hub_get
 from realtime.protocol import frame
 from realtime.streams import get_state, presence_member
 
@@ -55,19 +56,41 @@ class _ReplyListener:
         self.queue.put_nowait(payload)
 
 
-async def _reply_frames(*, user, turn, job):
-    """The reply's frames for this request: live ones, or the end of an already finished one."""
-    message_id = str(turn.assistant_message_id)
-    user_id = str(user.pk)
+async def _listen(user_id: str, turn, job) -> tuple[Hub, _ReplyListener]:
+    """Listens for the user's frames on this process's hub, then starts the turn's reply."""
     hub = await hub_get()
     listener = _ReplyListener(presence_member(hub.id, f"http-{uuid.uuid4().hex}"))
     hub.register(user_id, listener)
     # Listed in presence (uncapped) so that a reply running on another process reaches it.
     await get_state().presence_add(user_id, listener.presence_id, limit=2**31)
+    if not turn.duplicate:
+        replies.reply_start(str(turn.assistant_message_id), job)
+    return hub, listener
+
+
+async def _unlisten(user_id: str, hub: Hub, listener: _ReplyListener) -> None:
+    hub.unregister(user_id, listener)
+    await get_state().presence_remove(user_id, listener.presence_id)
+
+
+async def _reply_frames(*, user, turn, job):
+    """The reply's frames for this request: live ones, or the end of an already finished one."""
+    message_id = str(turn.assistant_message_id)
+    user_id = str(user.pk)
+    # An acked turn's reply runs and is stored whether or not the client stays: a client that
+    # leaves while this listens (Redis round trips when scaled) must not keep it from starting.
+    opening = task_beyond_the_request(_listen(user_id, turn, job))
     try:
-        if not turn.duplicate:
-            replies.reply_start(message_id, job)
-        else:
+        hub, listener = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        def unlisten_once_open(done: asyncio.Task) -> None:
+            if not done.cancelled() and done.exception() is None:
+                task_beyond_the_request(_unlisten(user_id, *done.result()))
+
+        opening.add_done_callback(unlisten_once_open)
+        raise
+    try:
+        if turn.duplicate:
             message = await db_async(message_get_for_user)(
                 user=user, message_id=message_id
             )
@@ -91,8 +114,7 @@ async def _reply_frames(*, user, turn, job):
             if received["type"] == "message.end":
                 return
     finally:
-        hub.unregister(user_id, listener)
-        await get_state().presence_remove(user_id, listener.presence_id)
+        await _unlisten(user_id, hub, listener)
 
 
 async def _sse(*, user, turn, job):

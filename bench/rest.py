@@ -17,9 +17,9 @@ The endpoints:
 - ``GET /api/v1/users/profile`` (the user's profile),
 - ``GET /api/v1/numerology/profile`` (the birth chart: all numbers and meanings).
 
-and the baseline, the floor (`bench/floor_app.py`): an empty DRF view behind Django's ASGI
-handler, no middleware, database or cache, under the same server and the same loads. It is
-what one process of the framework can do on this machine before any of the app's work, so the
+and the baseline, the floor (`bench/floor_app.py`): an empty DRF view behind the app's HTTP
+handler, with no middleware, database or cache, under the same server and the same loads. It
+is what one process of the framework can do on this machine before any of the app's work, so the
 ratio is the app's own cost and the floor's row says whether the target is in reach at all.
 
 Each server gets the same loads one after the other, and the table puts daphne and uvicorn

@@ -60,9 +60,11 @@ class DjangoASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self._idle_threads: list[_RequestThread] = []
-        # The same middleware once more, as a sync chain: see get_response_async.
-        self._sync_chain = BaseHandler()
-        self._sync_chain.load_middleware(is_async=False)
+        # The same middleware once more, as a sync chain run in one call on the request's
+        # thread: see get_response_async.
+        sync_chain = BaseHandler()
+        sync_chain.load_middleware(is_async=False)
+        self._sync_response = sync_to_async(sync_chain.get_response)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -94,7 +96,7 @@ class DjangoASGIHandler(ASGIHandler):
             is_async = False
         if is_async:
             return await super().get_response_async(request)
-        return await sync_to_async(self._sync_chain.get_response)(request)
+        return await self._sync_response(request)
 
     def end_idle_threads(self) -> None:
         """Ends the threads kept for the next requests; later requests start new ones."""

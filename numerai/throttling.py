@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -75,23 +74,14 @@ def _window_script(client: Redis) -> Script:
     return client.register_script(_WINDOW_SCRIPT)
 
 
-def _window_take(key: str, seconds: int, limit: int) -> tuple[bool, int, float | None, float]:
+def _redis_window_take(cache: RedisCache, key: str, seconds: int,
+                       limit: int) -> tuple[bool, int, float | None, float]:
     """Lets one request into the window `key` if it holds fewer than `limit` in the last
     `seconds`: (let in, requests in the window, the oldest one's time, now)."""
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        client = cache.client.get_client(write=True)
-        allowed, count, oldest, now = _window_script(client)(
-            keys=[cache.make_key(key)], args=[seconds, limit, uuid.uuid4().hex], client=client)
-        return bool(allowed), int(count), float(oldest) if oldest else None, float(now)
-    now = time.time()
-    with _embedded_lock:
-        history = [t for t in cache.get(key, []) if t > now - seconds]
-        allowed = len(history) < limit
-        if allowed:
-            history.insert(0, now)
-            cache.set(key, history, seconds)
-    return allowed, len(history), history[-1] if history else None, now
+    client = cache.client.get_client(write=True)
+    allowed, count, oldest, now = _window_script(client)(
+        keys=[cache.make_key(key)], args=[seconds, limit, uuid.uuid4().hex], client=client)
+    return bool(allowed), int(count), float(oldest) if oldest else None, float(now)
 
 
 def _record(request, state: RateLimitState) -> None:
@@ -141,8 +131,14 @@ class ScopedRateThrottle(SimpleRateThrottle):
             return True
         self.rate = settings.RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        allowed, count, self.oldest, self.now = _window_take(
-            self.get_cache_key(request, view), self.duration, self.num_requests)
+        cache = caches["default"]
+        if isinstance(cache, RedisCache):
+            allowed, count, self.oldest, self.now = _redis_window_take(
+                cache, self.get_cache_key(request, view), self.duration, self.num_requests)
+        else:  # DRF's window, read and written back under the one process's lock
+            with _embedded_lock:
+                allowed = super().allow_request(request, view)
+            count, self.oldest = len(self.history), (self.history or [None])[-1]
         reset = math.ceil(self.duration - (self.now - self.oldest)) if self.oldest else 0
         _record(request, RateLimitState(self.num_requests, max(0, self.num_requests - count),
                                         max(0, reset)))

@@ -2,7 +2,7 @@
 
 Nothing here writes to the database. `numerology_calculate` and `numerology_compatibility` run
 the pure engine for any name and date (nothing is stored); `birth_chart_get` serves a user's
-stored profile, cached per profile version and day.
+stored profile, cached in the process per profile version and day.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import logging
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, TimeField, Value
 from django.db.models.functions import Coalesce
@@ -33,7 +32,7 @@ from readings.models import DailyReading, NumerologyProfile
 logger = logging.getLogger(__name__)
 
 DEFAULT_DELIVERY_TIME = time(7, 0)
-CHART_CACHE_TIMEOUT_S = 24 * 60 * 60
+CHART_CACHE_SIZE = 256  # charts of about 15 KB of JSON each
 HISTORY_MAX_LIMIT = 100
 
 CORE_KINDS = ("life_path", "expression", "soul_urge", "personality", "maturity", "birthday")
@@ -216,12 +215,16 @@ def numerology_profile_is_current(*, profile: NumerologyProfile | None, user: Us
     )
 
 
-def birth_chart_cache_key(*, profile: NumerologyProfile, target_date: date) -> str:
-    """Per user, profile (a profile removed and made again is a new one) and version, and day."""
-    return (
-        f"readings:chart:{profile.user_id}:{profile.pk.hex}:v{profile.version}:"
-        f"{target_date.isoformat()}"
-    )
+@dataclass(frozen=True)
+class _ChartKey:
+    """A chart is the same for the same profile, version and day: a recomputed profile has a
+    new version, a profile removed and made again a new id. The profile rides along for the
+    build and takes no part in the key."""
+
+    profile_id: uuid.UUID
+    version: int
+    target_date: date
+    profile: NumerologyProfile = field(compare=False)
 
 
 def _birth_chart_build(*, profile: NumerologyProfile, target_date: date) -> dict[str, Any]:
@@ -237,25 +240,20 @@ def _birth_chart_build(*, profile: NumerologyProfile, target_date: date) -> dict
     return data
 
 
-def birth_chart_get(*, profile: NumerologyProfile, target_date: date) -> dict[str, Any]:
-    """The stored chart of ``profile`` with meanings and the cycles of ``target_date``.
+@lru_cache(maxsize=CHART_CACHE_SIZE)
+def _birth_chart_cached(key: _ChartKey) -> dict[str, Any]:
+    return _birth_chart_build(profile=key.profile, target_date=key.target_date)
 
-    Cached per (user, profile, version, day): a recomputed profile has a new version (and a
-    re-created one a new id), so a change of birth data is never served from a stale entry.
+
+def birth_chart_get(*, profile: NumerologyProfile, target_date: date) -> dict[str, Any]:
+    """The stored chart of ``profile`` with meanings and the cycles of ``target_date``; the
+    caller must not change it.
+
+    Cached in this process per (profile, version, day), so a change of birth data is never
+    served from a stale entry. Not in Redis: building a chart (about 0.1 ms) costs less than
+    fetching and unpickling one from there (about 0.3 ms; docs/performance.md, fix 32).
     """
-    key = birth_chart_cache_key(profile=profile, target_date=target_date)
-    try:
-        data = cache.get(key)
-    except Exception:  # the cache is an optimisation: serve without it while Redis is down
-        logger.warning("chart cache unavailable", exc_info=True)
-        return _birth_chart_build(profile=profile, target_date=target_date)
-    if data is None:
-        data = _birth_chart_build(profile=profile, target_date=target_date)
-        try:
-            cache.set(key, data, CHART_CACHE_TIMEOUT_S)
-        except Exception:
-            logger.warning("chart cache unavailable", exc_info=True)
-    return data
+    return _birth_chart_cached(_ChartKey(profile.pk, profile.version, target_date, profile))
 
 
 # --- daily readings ---------------------------------------------------------------------------

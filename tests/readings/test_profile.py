@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.test import TestCase
 
 from accounts import services as account_services
@@ -62,17 +61,26 @@ def test_profile_of_a_name_without_latin_letters_is_a_409(db):
     assert "birth name" in body["error"]["message"]
 
 
-def test_profile_is_cached_per_version(api, user, django_assert_max_num_queries):
-    data(api.get(PROFILE))
+def test_profile_is_cached_per_version_and_day(api, user, django_assert_max_num_queries):
+    first = data(api.get(PROFILE))
     profile = NumerologyProfile.objects.get(user=user)
     today = selectors.user_local_date(user=user)
     assert profile.version == 1
-    key = selectors.birth_chart_cache_key(profile=profile, target_date=today)
-    assert cache.get(key) is not None
+    cached = selectors.birth_chart_get(profile=profile, target_date=today)
+    assert cached == first
+    # The same profile, version and day, read again: the chart already built, not a new one.
+    same = NumerologyProfile.objects.get(user=user)
+    assert selectors.birth_chart_get(profile=same, target_date=today) is cached
     # Served from the cache: the token's user and the profile row, nothing else.
     with django_assert_max_num_queries(2):
         again = data(api.get(PROFILE))
+    assert again == first
     assert again["calculated_at"] == profile.calculated_at.isoformat().replace("+00:00", "Z")
+    # Another day or another version is another chart.
+    tomorrow = selectors.birth_chart_get(profile=same, target_date=today + dt.timedelta(days=1))
+    assert tomorrow is not cached
+    same.version += 1
+    assert selectors.birth_chart_get(profile=same, target_date=today) is not cached
 
 
 def test_profile_change_through_the_accounts_endpoint_invalidates_the_cache(api, user):

@@ -11,9 +11,11 @@ up by `jti`) is live: rotation, reuse detection and revocation live in `accounts
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import jwt
 from django.conf import settings
@@ -110,14 +112,14 @@ def refresh_token_encode(*, user_id, now: datetime | None = None) -> EncodedToke
     )
 
 
-def _decode(raw: str, *, token_type: str) -> dict:
+def _decode(raw: str, *, token_type: str, key: str | None = None) -> dict:
     if not isinstance(raw, str) or not raw or len(raw) > 4096:
         raise TokenError("Invalid token.")
     try:
         # The algorithm list is pinned: `alg: none` and any other algorithm are refused.
         payload = jwt.decode(
             raw,
-            _signing_key(),
+            key or _signing_key(),
             algorithms=[ALGORITHM],
             options={"require": _REQUIRED_CLAIMS},
         )
@@ -137,8 +139,24 @@ def _decode(raw: str, *, token_type: str) -> dict:
 
 
 def access_token_verify(raw: str) -> AccessClaims:
-    """Verify an access token's signature, algorithm, expiry and type; raise `TokenError`."""
-    payload = _decode(raw, token_type=ACCESS)
+    """Verify an access token's signature, algorithm, expiry and type; raise `TokenError`.
+
+    A client sends the same token with every request until it expires, so a verified one is
+    remembered (per signing key) and then only its expiry is checked again: the signature
+    check and decoding were about a tenth of a profile request's CPU (docs/performance.md,
+    fix 33). Refused tokens are never remembered.
+    """
+    if not isinstance(raw, str):
+        raise TokenError("Invalid token.")
+    claims = _access_token_verified(raw, _signing_key())
+    if claims.exp.timestamp() <= time.time():
+        raise TokenError("Token has expired.", code="token_expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _access_token_verified(raw: str, key: str) -> AccessClaims:
+    payload = _decode(raw, token_type=ACCESS, key=key)
     try:
         session_id = uuid.UUID(payload["sid"]) if payload.get("sid") else None
     except (TypeError, ValueError, AttributeError) as exc:

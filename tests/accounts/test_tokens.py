@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -78,6 +79,27 @@ def test_expired_token_is_refused_as_expired():
     assert info.value.code == "token_expired"
 
 
+def test_a_verified_token_is_refused_once_it_expires(settings):
+    """A token verified once is remembered, and then only its expiry is checked: it still
+    ends on time."""
+    expires = int(time.time()) + 2
+    raw = jwt.encode(_payload(exp=expires), settings.JWT_SIGNING_KEY, algorithm="HS256")
+    assert access_token_verify(raw).user_id == USER_ID
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(TokenError) as info:
+        access_token_verify(raw)
+    assert info.value.code == "token_expired"
+
+
+def test_a_token_verified_under_one_key_is_refused_under_another(settings):
+    raw = jwt.encode(_payload(), settings.JWT_SIGNING_KEY, algorithm="HS256")
+    assert access_token_verify(raw).user_id == USER_ID
+    settings.JWT_SIGNING_KEY = "a-rotated-key-0123456789abcdef-0123456789"
+    with pytest.raises(TokenError) as info:
+        access_token_verify(raw)
+    assert info.value.code == "unauthorized"
+
+
 def test_wrong_signature_is_refused():
     raw = jwt.encode(_payload(), "another-key-entirely-0123456789abcdef", algorithm="HS256")
     with pytest.raises(TokenError) as info:
@@ -133,7 +155,7 @@ def test_malformed_user_id_is_refused(settings, user_id):
         access_token_verify(raw)
 
 
-@pytest.mark.parametrize("raw", ["", "garbage", "a.b.c", "x" * 5000, None])
+@pytest.mark.parametrize("raw", ["", "garbage", "a.b.c", "x" * 5000, None, ["a.b.c"], {"a": 1}])
 def test_garbage_is_refused(raw):
     with pytest.raises(TokenError):
         access_token_verify(raw)

@@ -64,8 +64,9 @@ def _specs(port: int, path: str, users: list[dict], args, load: str) -> list[dic
 
 def _measure(procs, server, port: int, name: str, path: str, specs: list[dict], args,
              app_metrics: bool) -> dict:
-    """One load on one path: latencies, requests/s, statuses, the server's CPU and (the app
-    only: the floor has no /metrics) its full garbage collections."""
+    """One load on one path: latencies, requests/s, statuses, the server's CPU (in all and per
+    request: steadier than requests/s on a noisy machine) and (the app only: the floor has no
+    /metrics) its full garbage collections."""
     cpu0 = common.cpu_seconds(server.pid)
     gc_before = common.full_collections(port) if app_metrics else None
     with common.Profile(procs, server.pid, name, args.profile) as profile:
@@ -76,12 +77,13 @@ def _measure(procs, server, port: int, name: str, path: str, specs: list[dict], 
     for r in results:
         for status, count in r["statuses"].items():
             statuses[status] = statuses.get(status, 0) + count
+    cpu = common.cpu_seconds(server.pid) - cpu0
     return {
         "latency_ms": common.summary(latencies),
         "requests_per_second": round(len(latencies) / args.duration, 1),
         "statuses": statuses,
-        "server_cpu_percent": round(
-            100 * (common.cpu_seconds(server.pid) - cpu0) / args.duration, 1),
+        "server_cpu_percent": round(100 * cpu / args.duration, 1),
+        "server_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 3),
         "full_collections": (common.full_collections_since(gc_before, port)
                              if app_metrics else None),
         "profile": profile.as_dict(),
@@ -138,6 +140,9 @@ def _rows(results: dict, servers: list[str], args) -> list[Row]:
                 rows.append(Row(f"  requests/s {kind}", "req/s",
                                 {"n": 1, "median": r["requests_per_second"]},
                                 reference and {"median": reference["requests_per_second"]}))
+                rows.append(Row(f"  server CPU/request {kind}", "ms",
+                                {"n": 1, "median": r["server_cpu_ms_per_request"]},
+                                reference and {"median": reference["server_cpu_ms_per_request"]}))
     return rows
 
 

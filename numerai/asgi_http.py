@@ -1,6 +1,6 @@
-"""Django's HTTP handler as the servers run it (asgi.py): reused request threads, sync views in
-one thread call, and requests freed as soon as their response is sent; and tasks that outlive
-the request that starts them."""
+"""Django's HTTP handler as the servers run it (asgi.py): reused request threads, a sync view's
+request in one thread call, and requests freed as soon as their response is sent; and tasks
+that outlive the request that starts them."""
 
 import asyncio
 import contextvars
@@ -8,10 +8,12 @@ from collections.abc import Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from django.core import signals
 from django.core.exceptions import RequestAborted
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.urls import resolve
+from django.http import FileResponse
+from django.urls import resolve, set_script_prefix
 
 # Request threads kept idle for the next requests; after a burst the rest end.
 IDLE_REQUEST_THREADS = 64
@@ -61,10 +63,10 @@ class DjangoASGIHandler(ASGIHandler):
         super().__init__()
         self._idle_threads: list[_RequestThread] = []
         # The same middleware once more, as a sync chain run in one call on the request's
-        # thread: see get_response_async.
-        sync_chain = BaseHandler()
-        sync_chain.load_middleware(is_async=False)
-        self._sync_response = sync_to_async(sync_chain.get_response)
+        # thread: see handle.
+        self._sync_chain = BaseHandler()
+        self._sync_chain.load_middleware(is_async=False)
+        self._respond = sync_to_async(self._respond_sync)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -79,24 +81,78 @@ class DjangoASGIHandler(ASGIHandler):
             else:
                 thread.shutdown(wait=False)
 
-    async def get_response_async(self, request):
-        """A sync view (every DRF view) runs with the middleware in one call on the request's
-        thread; an async view keeps Django's async chain.
+    async def handle(self, scope, receive, send):
+        """Django's `handle`, with a sync view's request in one call on its thread; an async
+        view keeps Django's.
 
-        Django builds a single async chain. Behind sync middleware (all of ours) it enters the
-        request thread for the middleware, comes back to the loop to resolve the view, enters
-        the thread again for the view, and comes back twice: four more crossings between the
-        loop and the thread per request, each a wake-up (Django ticket #37177;
-        docs/performance.md, fix 31). The URL is resolved here once more to know the view
+        Django enters the request's thread three times per request: for `request_started`'s
+        receivers, for the middleware and view, and after sending the response for
+        `response.close()` (`request_finished`). Behind sync middleware (all of ours) its async
+        chain also enters the thread for the middleware, comes back to the loop to resolve the
+        view, enters it again for a sync view and comes back twice (Django ticket #37177). Each
+        crossing is a wake-up of the thread and then of the loop. Here a sync view's request
+        (every DRF view, and every 404) is one call: `request_started`, the request, the same
+        middleware built as a sync chain, the view and, unless the response streams,
+        `request_finished` before the response is sent rather than after
+        (docs/performance.md, fixes 31 and 34). The URL is resolved here to know the view
         (with the root URLconf: no middleware here sets `request.urlconf`).
+
+        Django also races the view against the client's `http.disconnect`. A sync view runs to
+        its end anyway (a thread is not cancelled), so only a streaming response (SSE) races
+        it here, and is cut off as Django cuts it off.
         """
+        if self._view_is_async(scope):
+            await super().handle(scope, receive, send)
+            return
         try:
-            is_async = iscoroutinefunction(resolve(request.path_info).func)
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            set_script_prefix(get_script_prefix(scope))
+            response = await self._respond(scope, body_file)
+            if response.streaming:
+                await self._stream(response, receive, send)
+            else:
+                await self.send_response(response, send)
+        finally:
+            body_file.close()
+
+    def _view_is_async(self, scope) -> bool:
+        script_name = get_script_prefix(scope)
+        path_info = scope["path"].removeprefix(script_name) if script_name else scope["path"]
+        try:
+            return iscoroutinefunction(resolve(path_info).func)
         except Exception:  # a 404 or a broken URLconf: the sync chain answers as Django does
-            is_async = False
-        if is_async:
-            return await super().get_response_async(request)
-        return await self._sync_response(request)
+            return False
+
+    def _respond_sync(self, scope, body_file):
+        """On the request's thread: what Django does there in three calls, in one."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self._sync_chain.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
+
+    async def _stream(self, response, receive, send):
+        """A streaming response until it ends or the client leaves, then closed (Django's race)."""
+        tasks = (asyncio.create_task(self.listen_for_disconnect(receive)),
+                 asyncio.create_task(self.send_response(response, send)))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()  # nothing if it has ended
+            ended = await asyncio.gather(*tasks, return_exceptions=True)
+            await sync_to_async(response.close)()
+        for outcome in ended:
+            if isinstance(outcome, Exception) and not isinstance(outcome, RequestAborted):
+                raise outcome
 
     def end_idle_threads(self) -> None:
         """Ends the threads kept for the next requests; later requests start new ones."""

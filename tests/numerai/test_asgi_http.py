@@ -11,11 +11,13 @@ import types
 
 import pytest
 from asgiref.sync import AsyncToSync
+from django.core import signals
 from django.core.exceptions import RequestAborted
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from asgi import django_asgi_app
+from numerai import asgi_http
 
 pytestmark = pytest.mark.urls(__name__)
 
@@ -53,7 +55,20 @@ def thread(request):
 started: list[bytes] = []
 
 
-urlpatterns = [path("forever", forever), path("hello", hello), path("thread", thread)]
+def stream(request):
+    """A sync view whose response streams: two parts, or parts until the client leaves."""
+    async def parts():
+        yield b"a"
+        while "endless" in request.GET:
+            await asyncio.sleep(0.01)
+            yield b"."
+        yield b"b"
+
+    return StreamingHttpResponse(parts())
+
+
+urlpatterns = [path("forever", forever), path("hello", hello), path("thread", thread),
+               path("stream", stream)]
 
 
 def _scope(path_: str, query: bytes = b"") -> dict:
@@ -176,3 +191,51 @@ async def test_a_sync_view_runs_with_the_middleware_in_one_thread_call(monkeypat
     # An async view keeps Django's async chain, which leaves the sync middleware for the loop.
     assert (await _get("hello")) == (200, b"hello")
     assert len(back_to_the_loop) == 1
+
+
+@pytest.fixture
+def signalled():
+    """`request_started` / `request_finished` as they are sent."""
+    sent = []
+
+    def started_(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    signals.request_started.connect(started_)
+    signals.request_finished.connect(finished)
+    yield sent
+    signals.request_started.disconnect(started_)
+    signals.request_finished.disconnect(finished)
+
+
+async def test_a_sync_views_request_is_one_thread_call(monkeypatch, signalled):
+    """Django entered the request's thread three times: for `request_started`, for the
+    middleware and view, and for `response.close()` (`request_finished`) after sending."""
+    calls = []
+    original = asgi_http._RequestThread.submit
+
+    def counted(self, fn, /, *args, **kwargs):
+        calls.append(fn)
+        return original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(asgi_http._RequestThread, "submit", counted)
+    assert (await _get("thread"))[0] == 200
+    assert len(calls) == 1
+    assert (await _get("no-such-page"))[0] == 404
+    assert len(calls) == 2
+    assert signalled == ["started", "finished"] * 2
+
+
+async def test_a_streaming_response_is_closed_after_its_last_part(signalled):
+    assert await _get("stream") == (200, b"ab")
+    assert signalled == ["started", "finished"]
+
+
+async def test_a_streaming_response_ends_when_its_client_leaves(signalled):
+    sent = await _leave("stream", b"endless")
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b"a" and sent[-1].get("more_body", False)
+    assert signalled == ["started", "finished"]

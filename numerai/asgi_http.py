@@ -4,6 +4,8 @@ that outlive the request that starts them."""
 
 import asyncio
 import contextvars
+import logging
+import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -14,6 +16,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import resolve, set_script_prefix
+
+logger = logging.getLogger(__name__)
 
 # Request threads kept idle for the next requests; after a burst the rest end.
 IDLE_REQUEST_THREADS = 64
@@ -33,6 +37,29 @@ class _RequestThread(ThreadPoolExecutor):
     @property
     def idle(self) -> bool:
         return self._last is None or self._last.done()
+
+
+class _Handoff:
+    """A streaming response on its way from the request's thread to a handler that the server
+    may cancel meanwhile: whichever side comes second closes it, so `request_finished` gives
+    the thread's database connection back (Django's handler leaves it unclosed)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._response = None
+        self._left = False
+
+    def give(self, response) -> bool:
+        """The thread's side: False if the handler has left (the thread closes it)."""
+        with self._lock:
+            self._response = response
+            return not self._left
+
+    def leave(self):
+        """The cancelled handler's side: the response it must close, if already given."""
+        with self._lock:
+            self._left = True
+            return self._response
 
 
 class DjangoASGIHandler(ASGIHandler):
@@ -108,15 +135,20 @@ class DjangoASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
+        set_script_prefix(get_script_prefix(scope))
+        # The body is the request's from here: closed with it, on its thread (a view the
+        # server cancels here still runs there and may still read it).
+        handoff = _Handoff()
         try:
-            set_script_prefix(get_script_prefix(scope))
-            response = await self._respond(scope, body_file)
-            if response.streaming:
-                await self._stream(response, receive, send)
-            else:
-                await self.send_response(response, send)
-        finally:
-            body_file.close()
+            response = await self._respond(scope, body_file, handoff)
+        except asyncio.CancelledError:
+            if (abandoned := handoff.leave()) is not None:
+                await asyncio.shield(sync_to_async(abandoned.close)())
+            raise
+        if response.streaming:
+            await self._stream(response, receive, send)
+        else:
+            await self.send_response(response, send)
 
     def _view_is_async(self, scope) -> bool:
         script_name = get_script_prefix(scope)
@@ -126,17 +158,25 @@ class DjangoASGIHandler(ASGIHandler):
         except Exception:  # a 404 or a broken URLconf: the sync chain answers as Django does
             return False
 
-    def _respond_sync(self, scope, body_file):
+    def _respond_sync(self, scope, body_file, handoff: _Handoff):
         """On the request's thread: what Django does there in three calls, in one."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
-        if request is not None:
+        if request is None:
+            body_file.close()  # else the request closes it, with the response
+        else:
             response = self._sync_chain.get_response(request)
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
-        if not response.streaming:
-            response.close()
+        if response.streaming:
+            if not handoff.give(response):
+                response.close()  # the server cancelled the request: nobody will stream it
+        else:
+            try:
+                response.close()
+            except Exception:  # Django would raise it after sending: the answer is still sent
+                logger.exception("closing the response failed")
         return response
 
     async def _stream(self, response, receive, send):
@@ -148,8 +188,12 @@ class DjangoASGIHandler(ASGIHandler):
         finally:
             for task in tasks:
                 task.cancel()  # nothing if it has ended
-            ended = await asyncio.gather(*tasks, return_exceptions=True)
-            await sync_to_async(response.close)()
+            try:
+                ended = await asyncio.gather(*tasks, return_exceptions=True)
+            finally:
+                # Closed even when the server cancels this again meanwhile (daphne does, every
+                # second after its application close timeout): it gives the connection back.
+                await asyncio.shield(sync_to_async(response.close)())
         for outcome in ended:
             if isinstance(outcome, Exception) and not isinstance(outcome, RequestAborted):
                 raise outcome

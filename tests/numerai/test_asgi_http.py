@@ -49,14 +49,23 @@ def thread(request):
     started.append(str(threads.serial).encode())
     if "wait" in request.GET:
         release.wait(timeout=10)
+    try:
+        bodies.append(request.body)
+    except Exception as exc:  # noqa: BLE001 - what the test looks at
+        bodies.append(exc)
     return HttpResponse(str(threads.serial))
 
 
 started: list[bytes] = []
+bodies: list = []
 
 
 def stream(request):
-    """A sync view whose response streams: two parts, or parts until the client leaves."""
+    """A sync view whose response streams: two parts, or parts until the client leaves; after
+    waiting for the test's go if asked to."""
+    started.append(b"stream")
+    if "wait" in request.GET:
+        release.wait(timeout=10)
     async def parts():
         yield b"a"
         while "endless" in request.GET:
@@ -148,6 +157,7 @@ async def test_a_thread_still_busy_when_its_request_is_cancelled_is_not_lent_aga
     close timeout): that thread must not serve the next request."""
     release.clear()
     started.clear()
+    bodies.clear()
     request = asyncio.create_task(_get("thread", b"wait"))
     while not started:
         await asyncio.sleep(0.01)
@@ -159,6 +169,10 @@ async def test_a_thread_still_busy_when_its_request_is_cancelled_is_not_lent_aga
         assert other != started[0]
     finally:
         release.set()
+    # The cancelled request's view ran on to its end, and could still read its body.
+    while len(bodies) < 2:
+        await asyncio.sleep(0.01)
+    assert bodies[-2:] == [b"", b""]
 
 
 async def test_requests_reuse_idle_threads_and_never_share_one_in_flight():
@@ -238,4 +252,40 @@ async def test_a_streaming_response_ends_when_its_client_leaves(signalled):
     sent = await _leave("stream", b"endless")
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b"a" and sent[-1].get("more_body", False)
+    assert signalled == ["started", "finished"]
+
+
+async def test_request_finished_is_sent_before_the_response(signalled):
+    """The database connection goes back to the pool before the response is sent, not after."""
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        signalled.append(message["type"])
+
+    await asyncio.wait_for(django_asgi_app(_scope("thread"), receive, send), timeout=10)
+    assert signalled == ["started", "finished", "http.response.start", "http.response.body"]
+
+
+async def test_a_request_django_cannot_read_is_a_400_and_still_finished(signalled):
+    assert (await _get("thread", b"\xff"))[0] == 400  # a query string that is not UTF-8
+    assert signalled == ["started", "finished"]
+
+
+async def test_a_streaming_response_is_closed_when_its_request_is_cancelled_mid_view(signalled):
+    """The server cancels the request while the view runs: the response the view then returns
+    is streamed to nobody, and closed (its thread's database connection back to the pool)."""
+    release.clear()
+    started.clear()
+    request = asyncio.create_task(_get("stream", b"wait"))
+    while not started:
+        await asyncio.sleep(0.01)
+    request.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await request
+    release.set()
+    for _ in range(500):
+        if "finished" in signalled:
+            break
+        await asyncio.sleep(0.01)
     assert signalled == ["started", "finished"]

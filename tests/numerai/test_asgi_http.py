@@ -51,7 +51,7 @@ def thread(request):
         release.wait(timeout=10)
     try:
         bodies.append(request.body)
-    except Exception as exc:  # noqa: BLE001 - what the test looks at
+    except Exception as exc:  # what the test looks at
         bodies.append(exc)
     return HttpResponse(str(threads.serial))
 
@@ -152,18 +152,24 @@ async def test_a_client_that_leaves_mid_request_cancels_the_view():
     assert cancelled.is_set()
 
 
-async def test_a_thread_still_busy_when_its_request_is_cancelled_is_not_lent_again():
-    """A server may cancel the application while a sync view still runs (daphne's application
-    close timeout): that thread must not serve the next request."""
+async def _cancel_mid_view(path_: str) -> None:
+    """A request to a view that waits for `release`, cancelled (as a server cancels it) once
+    the view has started; the view waits on."""
     release.clear()
     started.clear()
-    bodies.clear()
-    request = asyncio.create_task(_get("thread", b"wait"))
+    request = asyncio.create_task(_get(path_, b"wait"))
     while not started:
         await asyncio.sleep(0.01)
     request.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await request
+
+
+async def test_a_thread_still_busy_when_its_request_is_cancelled_is_not_lent_again():
+    """A server may cancel the application while a sync view still runs (daphne's application
+    close timeout): that thread must not serve the next request."""
+    bodies.clear()
+    await _cancel_mid_view("thread")
     try:
         _, other = await _get("thread")
         assert other != started[0]
@@ -275,14 +281,7 @@ async def test_a_request_django_cannot_read_is_a_400_and_still_finished(signalle
 async def test_a_streaming_response_is_closed_when_its_request_is_cancelled_mid_view(signalled):
     """The server cancels the request while the view runs: the response the view then returns
     is streamed to nobody, and closed (its thread's database connection back to the pool)."""
-    release.clear()
-    started.clear()
-    request = asyncio.create_task(_get("stream", b"wait"))
-    while not started:
-        await asyncio.sleep(0.01)
-    request.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await request
+    await _cancel_mid_view("stream")
     release.set()
     for _ in range(500):
         if "finished" in signalled:

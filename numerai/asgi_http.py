@@ -15,7 +15,7 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
-from django.urls import resolve, set_script_prefix
+from django.urls import ResolverMatch, resolve, set_script_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,18 @@ class _Handoff:
             return self._response
 
 
+class _SyncChain(BaseHandler):
+    """The middleware as a sync chain, taking the view the HTTP handler has already resolved
+    instead of resolving the URL a second time."""
+
+    def resolve_request(self, request):
+        match = request.__dict__.pop("_resolved", None)
+        if match is None or hasattr(request, "urlconf"):  # a middleware chose another URLconf
+            return super().resolve_request(request)
+        request.resolver_match = match
+        return match
+
+
 class DjangoASGIHandler(ASGIHandler):
     """Django's HTTP handler, on reused request threads, whose requests are freed as soon as
     their response is sent.
@@ -91,7 +103,7 @@ class DjangoASGIHandler(ASGIHandler):
         self._idle_threads: list[_RequestThread] = []
         # The same middleware once more, as a sync chain run in one call on the request's
         # thread: see handle.
-        self._sync_chain = BaseHandler()
+        self._sync_chain = _SyncChain()
         self._sync_chain.load_middleware(is_async=False)
         self._respond = sync_to_async(self._respond_sync)
 
@@ -121,14 +133,16 @@ class DjangoASGIHandler(ASGIHandler):
         (every DRF view, and every 404) is one call: `request_started`, the request, the same
         middleware built as a sync chain, the view and, unless the response streams,
         `request_finished` before the response is sent rather than after
-        (docs/performance.md, fixes 31 and 34). The URL is resolved here to know the view
-        (with the root URLconf: no middleware here sets `request.urlconf`).
+        (docs/performance.md, fixes 31 and 34). The URL is resolved here, once: to know the view,
+        which the sync chain then takes (with the root URLconf: no middleware here sets
+        `request.urlconf`).
 
         Django also races the view against the client's `http.disconnect`. A sync view runs to
         its end anyway (a thread is not cancelled), so only a streaming response (SSE) races
         it here, and is cut off as Django cuts it off.
         """
-        if self._view_is_async(scope):
+        match = self._resolve(scope)
+        if match is not None and iscoroutinefunction(match.func):
             await super().handle(scope, receive, send)
             return
         try:
@@ -140,31 +154,35 @@ class DjangoASGIHandler(ASGIHandler):
         # server cancels here still runs there and may still read it).
         handoff = _Handoff()
         try:
-            response = await self._respond(scope, body_file, handoff)
+            response = await self._respond(scope, body_file, handoff, match)
         except asyncio.CancelledError:
             if (abandoned := handoff.leave()) is not None:
-                await asyncio.shield(sync_to_async(abandoned.close)())
+                await _close(abandoned)
             raise
         if response.streaming:
             await self._stream(response, receive, send)
         else:
             await self.send_response(response, send)
 
-    def _view_is_async(self, scope) -> bool:
+    @staticmethod
+    def _resolve(scope) -> ResolverMatch | None:
+        """The view of the request's path (as `ASGIRequest` derives it), or None for a 404 or
+        a broken URLconf, which the sync chain answers as Django does."""
         script_name = get_script_prefix(scope)
         path_info = scope["path"].removeprefix(script_name) if script_name else scope["path"]
         try:
-            return iscoroutinefunction(resolve(path_info).func)
-        except Exception:  # a 404 or a broken URLconf: the sync chain answers as Django does
-            return False
+            return resolve(path_info)
+        except Exception:
+            return None
 
-    def _respond_sync(self, scope, body_file, handoff: _Handoff):
+    def _respond_sync(self, scope, body_file, handoff: _Handoff, match: ResolverMatch | None):
         """On the request's thread: what Django does there in three calls, in one."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is None:
             body_file.close()  # else the request closes it, with the response
         else:
+            request._resolved = match
             response = self._sync_chain.get_response(request)
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
@@ -191,9 +209,7 @@ class DjangoASGIHandler(ASGIHandler):
             try:
                 ended = await asyncio.gather(*tasks, return_exceptions=True)
             finally:
-                # Closed even when the server cancels this again meanwhile (daphne does, every
-                # second after its application close timeout): it gives the connection back.
-                await asyncio.shield(sync_to_async(response.close)())
+                await _close(response)
         for outcome in ended:
             if isinstance(outcome, Exception) and not isinstance(outcome, RequestAborted):
                 raise outcome
@@ -208,6 +224,13 @@ class DjangoASGIHandler(ASGIHandler):
             await super().listen_for_disconnect(receive)
         except RequestAborted:
             return
+
+
+async def _close(response) -> None:
+    """`response.close()` on the request's thread, run to its end even when the server cancels
+    the handler again meanwhile (daphne does, every second after its application close
+    timeout): `request_finished` gives the thread's database connection back."""
+    await asyncio.shield(sync_to_async(response.close)())
 
 
 def task_beyond_the_request(coro: Coroutine) -> asyncio.Task:
